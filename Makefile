@@ -1,0 +1,56 @@
+# Two commands matter: `make book` builds the website, `make test` runs every test. Both create .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader shells out to alembic, and notebooks find their kernel through the venv: its bin/ goes first.
+export PATH := $(BIN):$(PATH)
+# Identical numbers on every machine: one BLAS thread, and matplotlib without a display.
+export OMP_NUM_THREADS ?= 1
+export MPLBACKEND := Agg
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv book test lab formgrader bench clean distclean lock
+
+help:
+	@echo "make book        build the website into _build/html (warning-free)"
+	@echo "make test        run the whole test suite (unit, notebooks, book build)"
+	@echo "make lab         open JupyterLab with the student assignment tools"
+	@echo "make bench       time the numpy LSTM against torch.nn.LSTM"
+	@echo "make lock        re-pin constraints.txt from the current .venv"
+	@echo "make clean       remove build and test outputs (keeps .venv)"
+	@echo "make distclean   also remove .venv"
+
+# The stamp is rebuilt when the dependencies change, so `git pull && make test` picks up new pins.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[book,grading,test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+book: venv
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The website is at $(CURDIR)/_build/html/index.html"
+
+test: venv
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 120 \
+	  tests book
+
+lab: venv
+	$(BIN)/jupyter lab --notebook-dir=exercises
+
+bench: venv
+	$(BIN)/python tests/bench_lstm.py
+
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,25 @@
+"""nbgrader configuration for the course: solutions/ is the source, exercises/ the student release.
+
+Instructors run nbgrader from the repository root (the course root); see the instructor guide for the commands.
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
+
+root = Path(__file__).resolve().parent
+
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.root = str(root)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+
+# Seconds per cell under autograde and validate. nbgrader ignores ExecutePreprocessor.timeout; this is the
+# setting it reads. Graded notebooks are written to finish in well under a minute in total.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# Students never see the solutions: generation strips them, and a failing solution cell must not be released.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -1,0 +1,15 @@
+"""Fixtures shared by the whole test suite."""
+
+import numpy as np
+import pytest
+import torch
+
+# One thread keeps float64 reductions in torch bit-for-bit repeatable and avoids oversubscribing 2 cores
+# when pytest-xdist runs two workers.
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def rng():
+    """A fresh generator per test, so tests do not depend on each other's order."""
+    return np.random.default_rng(0)
