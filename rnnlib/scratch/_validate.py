@@ -19,7 +19,7 @@ def as_array(name: str, a, shape: Sequence[str | int], dims: Mapping[str, int] |
     arr = np.asarray(a)
     if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    expected = "(" + ", ".join(str(s) for s in shape) + ")"
+    expected = "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
     if arr.ndim != len(shape):
         raise ValueError(f"{name} must have shape {expected} (rank {len(shape)}), got shape {arr.shape}")
     for axis, (symbol, size) in enumerate(zip(shape, arr.shape)):
@@ -65,3 +65,31 @@ def check_choice(name: str, value, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}; expected one of {list(choices)}")
     return value
+
+
+def sizes_from_params(params, gates: int) -> dict[str, int]:
+    """D and H as the weights imply them, so that an input or state of the wrong size is named, not params.
+
+    Weights that do not fit G (or no weights at all) give {}, leaving the full check and its message to
+    :func:`as_params`.
+    """
+    try:
+        (gh_ih, D), (gh_hh, H) = np.shape(params["weight_ih"]), np.shape(params["weight_hh"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return {}
+    return {"D": D, "H": H} if gh_ih == gh_hh == gates * H else {}
+
+
+def check_cache(cache, cls: type, producer: str) -> None:
+    """Raise a ValueError unless ``cache`` is the cache type that ``producer`` returns."""
+    if not isinstance(cache, cls):
+        raise ValueError(f"cache must be the {cls.__name__} returned by {producer}, got {type(cache).__name__}")
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """The logistic function, in a form that cannot overflow.
+
+    ``1 / (1 + exp(-a))`` overflows (with a RuntimeWarning) for a < -709; the equal ``0.5 (1 + tanh(a / 2))``
+    cannot.
+    """
+    return 0.5 * (1.0 + np.tanh(0.5 * a))

@@ -1,0 +1,36 @@
+"""The numpy reference: forward and backward passes of recurrent layers and attention, float64, no torch.
+
+Parameters follow torch's names and layout (see the notation page), so weights copied out of ``torch.nn.RNN``,
+``torch.nn.LSTM`` and ``torch.nn.GRU`` give the same outputs and gradients. Every ``*_forward`` returns its
+outputs and a cache; every ``*_backward(douts, cache)`` returns a dict of gradients keyed by argument name.
+"""
+
+from rnnlib.scratch.attention import (
+    additive_attention,
+    additive_attention_backward,
+    dot_attention,
+    dot_attention_backward,
+    general_attention,
+    general_attention_backward,
+)
+from rnnlib.scratch.bidirectional import bidirectional_backward, bidirectional_forward
+from rnnlib.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from rnnlib.scratch.losses import (
+    affine_backward,
+    affine_forward,
+    mse_loss,
+    mse_loss_backward,
+    softmax_cross_entropy,
+    softmax_cross_entropy_backward,
+)
+from rnnlib.scratch.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from rnnlib.scratch.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+__all__ = [
+    "additive_attention", "additive_attention_backward", "affine_backward", "affine_forward",
+    "bidirectional_backward", "bidirectional_forward", "dot_attention", "dot_attention_backward",
+    "general_attention", "general_attention_backward", "gru_backward", "gru_forward", "gru_step_backward",
+    "gru_step_forward", "lstm_backward", "lstm_forward", "lstm_step_backward", "lstm_step_forward",
+    "mse_loss", "mse_loss_backward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
+    "softmax_cross_entropy", "softmax_cross_entropy_backward",
+]
