@@ -1,0 +1,55 @@
+"""Offline datasets for the course: generated, or read from data shipped inside installed packages.
+
+Nothing here downloads. Every function that draws random numbers takes ``seed`` (an int, or a
+``numpy.random.Generator``) and gives the same data for the same seed. Shapes are time-major: sequences
+(T, N, D), token batches (T, B).
+
+* :mod:`rnnlib.data.synthetic`: noisy sines, the adding problem, the copy task, future tagging.
+* :mod:`rnnlib.data.surnames`: surnames labelled by language (from Faker's locale data).
+* :mod:`rnnlib.data.dates`: dates written in many languages and formats, with ISO targets (Babel).
+* :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
+* :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
+* :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
+"""
+
+from rnnlib.data.dates import make_dates, render_date, split_by_date
+from rnnlib.data.series import (
+    LabelledSequences,
+    Series,
+    Standardizer,
+    chronological_split,
+    co2,
+    digits_sequences,
+    make_windows,
+    stratified_split,
+    sunspots,
+)
+from rnnlib.data.surnames import LabelledNames, Surnames, load_surnames
+from rnnlib.data.synthetic import IGNORE_INDEX, adding_problem, copy_task, future_tagging, future_tags, noisy_sine
+from rnnlib.data.text import batchify, bptt_chunks, stdlib_corpus, stdlib_files, train_val_split_text
+from rnnlib.data.vocab import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    UNK_ID,
+    PaddedBatch,
+    Seq2SeqBatch,
+    Seq2SeqDataset,
+    SequenceBatch,
+    SequenceDataset,
+    Vocab,
+    collate_seq2seq,
+    collate_sequences,
+    pad_batch,
+)
+
+__all__ = [
+    "make_dates", "render_date", "split_by_date",
+    "LabelledSequences", "Series", "Standardizer", "chronological_split", "co2", "digits_sequences",
+    "make_windows", "stratified_split", "sunspots",
+    "LabelledNames", "Surnames", "load_surnames",
+    "IGNORE_INDEX", "adding_problem", "copy_task", "future_tagging", "future_tags", "noisy_sine",
+    "batchify", "bptt_chunks", "stdlib_corpus", "stdlib_files", "train_val_split_text",
+    "BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "PaddedBatch", "Seq2SeqBatch", "Seq2SeqDataset", "SequenceBatch",
+    "SequenceDataset", "Vocab", "collate_seq2seq", "collate_sequences", "pad_batch",
+]

@@ -1,0 +1,17 @@
+"""PyTorch models for the course: hand-written cells, sequence readers, generators and encoder-decoders.
+
+Shapes are time-major throughout, ``(T, B, ...)``; see each module for its symbols.
+"""
+
+from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unroll
+from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
+from rnnlib.models.seq2seq import AdditiveAttention, Decoder, DotAttention, Encoder, Seq2Seq, padding_mask
+from rnnlib.models.sequence import (SequenceClassifier, SequenceReader, SequenceRegressor, SequenceTagger,
+                                    make_rnn)
+
+__all__ = [
+    "RNNCell", "LSTMCell", "GRUCell", "unroll", "init_like_torch",
+    "make_rnn", "SequenceReader", "SequenceClassifier", "SequenceTagger", "SequenceRegressor",
+    "VectorToSequence", "CharLM", "detach_state",
+    "DotAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
+]

@@ -1,0 +1,419 @@
+r"""The course's figures: training curves, state and attention heatmaps, gradients by lag, forecasts, confusion
+matrices and the diagram of an RNN unrolled in time.
+
+Shapes are time-major. Symbols: T time steps, B batch, H hidden units, S source length, C classes.
+
+Every function returns a :class:`matplotlib.figure.Figure` and never calls ``plt.show()``. Figures are built
+with ``Figure()`` rather than ``pyplot``, so a notebook cell that ends in one shows it exactly once and pyplot's
+registry of open figures does not grow. Pass ``ax`` to draw into an existing axes instead (one panel of a
+grid); the figure returned is then the one that holds ``ax``. Nothing changes matplotlib's global rcParams.
+
+Array arguments may be numpy arrays, nested lists or torch tensors (detached and copied to the CPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
+
+GRAD_NORM_LABEL = r"$\|\partial L / \partial h_t\|$"
+# One colour per role, shared by the diagram and the plots: inputs, hidden states, outputs.
+INPUT_COLOR, HIDDEN_COLOR, OUTPUT_COLOR = "#cfe2f3", "#fce5cd", "#d9ead3"
+
+
+def training_curves(history, keys: Sequence[str] = ("train_loss", "val_loss"), logy: bool = False,
+                    ax: Axes | None = None) -> Figure:
+    """Per-epoch curves from a :class:`rnnlib.train.History` (or its ``as_dict()``), epochs numbered from 1.
+
+    Parameters
+    ----------
+    history : History or dict
+        Keys map to per-epoch lists; a key not found at the top level is looked up in ``history["metrics"]``.
+    keys : sequence of str
+        Series to draw; empty ones (``val_loss`` when training had no validation set) are skipped.
+    logy : bool
+        Logarithmic y axis.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A dotted vertical line marks ``best_epoch`` when the history has one.
+    """
+    record = history.as_dict() if hasattr(history, "as_dict") else history
+    if not isinstance(record, Mapping):
+        raise ValueError(f"history must be a History or a dict of per-epoch lists, got {type(history).__name__}")
+    keys = (keys,) if isinstance(keys, str) else tuple(keys)
+    fig, ax = _axes(ax, (6, 4))
+    drawn = 0
+    for key in keys:
+        values = _array(key, _series(record, key), (1,))
+        if values.size:
+            epochs = np.arange(1, values.size + 1)
+            ax.plot(epochs, values, marker="o" if values.size <= 30 else None, markersize=3, label=key)
+            drawn += 1
+    if not drawn:
+        raise ValueError(f"none of the series {list(keys)} has any values to plot")
+    if record.get("best_epoch") is not None:
+        ax.axvline(record["best_epoch"] + 1, color="0.5", linestyle=":", label="best epoch")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("loss" if all(k.endswith("loss") for k in keys) else "value")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    _tidy(ax)
+    return fig
+
+
+def hidden_state_heatmap(hs, batch_index: int = 0, tokens: Sequence[str] | None = None,
+                         ax: Axes | None = None) -> Figure:
+    """Hidden units (rows) against time (columns), coloured on a scale symmetric about 0.
+
+    Parameters
+    ----------
+    hs : array, shape (T, H) or (T, B, H)
+        Hidden states of one sequence, or of a batch from which ``batch_index`` is shown.
+    batch_index : int
+        Which sequence of a (T, B, H) batch to show.
+    tokens : sequence of str, optional
+        T labels for the time axis, such as the characters read at each step.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the heatmap and its colour bar.
+    """
+    hs = _array("hs", hs, (2, 3))
+    if hs.ndim == 3:
+        if not -hs.shape[1] <= batch_index < hs.shape[1]:
+            raise ValueError(f"batch_index {batch_index} is out of range for a batch of {hs.shape[1]}")
+        hs = hs[:, batch_index]  # (T, H)
+    T, H = hs.shape
+    fig, ax = _axes(ax, (max(4.0, 0.3 * T + 2), max(2.5, 0.2 * H + 1.5)))
+    # Symmetric limits keep 0 white, so the sign of every unit reads at a glance.
+    limit = float(np.abs(hs).max()) or 1.0
+    image = ax.imshow(hs.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    _label_ticks(ax.set_xticks, T, tokens, "tokens", rotation=90 if tokens is not None and T > 20 else 0)
+    ax.set_xlabel("time step $t$")
+    ax.set_ylabel("hidden unit")
+    fig.colorbar(image, ax=ax, label="$h_t$")
+    return fig
+
+
+def grad_norm_vs_lag(norms, label: str | None = None, ax: Axes | None = None) -> Figure:
+    r"""Gradient norms from :func:`rnnlib.train.hidden_grad_norms` against the time lag :math:`T-1-t`, log y.
+
+    Parameters
+    ----------
+    norms : array, shape (T,), or dict
+        :math:`\|\partial L / \partial h_t\|` for t = 0, ..., T-1, or a dict from a legend label to such an
+        array (one curve each; their T may differ).
+    label : str, optional
+        Legend label for a single array.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    curves = dict(norms) if isinstance(norms, Mapping) else {label: norms}
+    if not curves:
+        raise ValueError("norms is an empty dict: there is nothing to plot")
+    fig, ax = _axes(ax, (6, 4))
+    for name, values in curves.items():
+        values = _array(f"norms[{name!r}]" if name is not None else "norms", values, (1,))
+        if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError(f"gradient norms must be a non-empty array of finite values >= 0, got {values}")
+        # norms[t] belongs to lag T-1-t, so reversing the array puts lag 0 first.
+        ax.plot(np.arange(values.size), values[::-1], marker="o", markersize=3, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("time lag $T-1-t$")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(GRAD_NORM_LABEL)
+    if any(name is not None for name in curves):
+        ax.legend()
+    _tidy(ax)
+    return fig
+
+
+def attention_heatmap(weights, src_tokens: Sequence[str] | None = None, tgt_tokens: Sequence[str] | None = None,
+                      ax: Axes | None = None) -> Figure:
+    """Attention weights, one row per output step and one column per source position.
+
+    Parameters
+    ----------
+    weights : array, shape (T_out, S)
+        Row ``i`` holds the weights output step ``i`` put on the S source positions.
+    src_tokens : sequence of str, optional
+        S labels for the columns (x axis).
+    tgt_tokens : sequence of str, optional
+        T_out labels for the rows (y axis).
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the heatmap and its colour bar.
+    """
+    weights = _array("weights", weights, (2,))
+    T_out, S = weights.shape
+    fig, ax = _axes(ax, (max(4.0, 0.35 * S + 2), max(3.0, 0.35 * T_out + 1.5)))
+    # Softmax weights live in [0, 1]; a fixed scale lets heatmaps from different models be compared.
+    vmin, vmax = min(0.0, float(weights.min())), max(1.0, float(weights.max()))
+    image = ax.imshow(weights, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
+    _label_ticks(ax.set_xticks, S, src_tokens, "src_tokens", rotation=90)
+    _label_ticks(ax.set_yticks, T_out, tgt_tokens, "tgt_tokens")
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    fig.colorbar(image, ax=ax, label="attention weight")
+    return fig
+
+
+def forecast(history_series, truth, prediction, split_index: int | None = None, ax: Axes | None = None) -> Figure:
+    """A series, its held-out continuation and a model's prediction of it, the held-out region shaded.
+
+    Parameters
+    ----------
+    history_series : array, shape (N,)
+        Observed values at times 0, ..., N-1.
+    truth : array, shape (K,)
+        True values at times ``split_index``, ..., ``split_index + K - 1``.
+    prediction : array, shape (K,)
+        Predicted values at the same times.
+    split_index : int, optional
+        First held-out time step, between 0 and N; default N (the held-out part follows the history).
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    series = _array("history_series", history_series, (1,))
+    truth = _array("truth", truth, (1,))
+    prediction = _array("prediction", prediction, (1,))
+    if truth.shape != prediction.shape or truth.size == 0:
+        raise ValueError(f"truth and prediction must be non-empty and of one shape (K,), got {truth.shape} and "
+                         f"{prediction.shape}")
+    split = series.size if split_index is None else split_index
+    if not 0 <= split <= series.size:
+        raise ValueError(f"split_index must lie between 0 and len(history_series) = {series.size}, got {split}")
+    held_out = split + np.arange(truth.size)
+    fig, ax = _axes(ax, (8, 3.5))
+    ax.axvspan(split - 0.5, held_out[-1] + 0.5, color="0.9", label="held out")
+    ax.plot(np.arange(series.size), series, color="0.3", label="observed")
+    ax.plot(held_out, truth, color="tab:blue", label="truth")
+    ax.plot(held_out, prediction, color="tab:orange", linestyle="--", label="prediction")
+    ax.set_xlabel("time step")
+    ax.set_ylabel("value")
+    ax.legend()
+    _tidy(ax)
+    return fig
+
+
+def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Count matrix of classifications: entry ``[i, j]`` counts items of true class i predicted as class j.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (N,)
+        True class indices in ``[0, n_classes)``.
+    y_pred : array of int, shape (N,)
+        Predicted class indices in ``[0, n_classes)``.
+    n_classes : int
+        C, the number of classes.
+
+    Returns
+    -------
+    ndarray of int64, shape (C, C)
+        Rows are true classes, columns predicted ones.
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
+    y_true, y_pred = _classes("y_true", y_true, n_classes), _classes("y_pred", y_pred, n_classes)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have one shape (N,), got {y_true.shape} and {y_pred.shape}")
+    # Each (true, predicted) pair becomes one flat index into the C * C cells.
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize: bool = True,
+                     ax: Axes | None = None) -> Figure:
+    """Heatmap of :func:`confusion` with every cell annotated.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (N,)
+        True class indices.
+    y_pred : array of int, shape (N,)
+        Predicted class indices.
+    labels : sequence of str
+        The C class names, in index order.
+    normalize : bool
+        Divide each row by its total, so a cell is the share of a true class given that prediction (a class
+        absent from ``y_true`` gets a row of zeros); otherwise show counts.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the heatmap, one text per cell and a colour bar.
+    """
+    C = len(labels)
+    counts = confusion(y_true, y_pred, C)  # (C, C)
+    totals = counts.sum(axis=1, keepdims=True)  # (C, 1)
+    shown = np.divide(counts, totals, out=np.zeros((C, C)), where=totals > 0) if normalize else counts
+    vmax = 1.0 if normalize else max(int(counts.max()), 1)
+    fig, ax = _axes(ax, (max(4.0, 0.5 * C + 2), max(3.5, 0.5 * C + 1.5)))
+    image = ax.imshow(shown, cmap="Blues", vmin=0, vmax=vmax, interpolation="nearest")
+    for i in range(C):
+        for j in range(C):
+            value = shown[i, j]
+            ax.text(j, i, f"{value:.2f}" if normalize else f"{value:d}", ha="center", va="center",
+                    fontsize=8 if C > 8 else 10, color="white" if value > vmax / 2 else "black")
+    _label_ticks(ax.set_xticks, C, labels, "labels", rotation=90 if C > 8 else 0)
+    _label_ticks(ax.set_yticks, C, labels, "labels")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(image, ax=ax, label="share of true class" if normalize else "count")
+    return fig
+
+
+def unrolled_graph(T: int = 4, outputs: str = "all", t0: int = 1, ax: Axes | None = None) -> Figure:
+    r"""Diagram of an RNN unrolled over T steps, drawn with matplotlib patches.
+
+    Boxes :math:`x_t \to h_t \to y_t` for every step and arrows :math:`h_{t-1} \to h_t` from an initial state,
+    each arrow labelled with its weight matrix, :math:`W_{ih}`, :math:`W_{hh}` or :math:`W_{hy}`: the same three
+    matrices at every step.
+
+    Parameters
+    ----------
+    T : int
+        Number of steps drawn.
+    outputs : {"all", "last", "none"}
+        An output at every step (taggers, language models), only at the last (sequence classifiers), or none.
+    t0 : int
+        Index of the first step in the labels; the initial state is :math:`h_{t_0 - 1}`.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its axes holds 2T + 1 boxes plus one per output, and 2T arrows plus one per output.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"T must be a positive integer, got {T!r}")
+    if outputs not in ("all", "last", "none"):
+        raise ValueError(f"outputs must be 'all', 'last' or 'none', got {outputs!r}")
+    fig, ax = _axes(ax, (1.5 * T + 1.5, 3.5 if outputs != "none" else 2.5))
+    rows = {"x": 0.0, "h": 1.6, "y": 3.2}  # y coordinate of each kind of box
+    _box(ax, 0.0, rows["h"], rf"$h_{{{t0 - 1}}}$", "white", linestyle="--")
+    for k in range(T):
+        cx, t = 2.0 * (k + 1), t0 + k
+        _box(ax, cx, rows["x"], rf"$x_{{{t}}}$", INPUT_COLOR)
+        _box(ax, cx, rows["h"], rf"$h_{{{t}}}$", HIDDEN_COLOR)
+        _arrow(ax, (cx, rows["x"]), (cx, rows["h"]), r"$W_{ih}$")
+        _arrow(ax, (cx - 2.0, rows["h"]), (cx, rows["h"]), r"$W_{hh}$")
+        if outputs == "all" or (outputs == "last" and k == T - 1):
+            _box(ax, cx, rows["y"], rf"$y_{{{t}}}$", OUTPUT_COLOR)
+            _arrow(ax, (cx, rows["h"]), (cx, rows["y"]), r"$W_{hy}$")
+    top = rows["y"] if outputs != "none" else rows["h"]
+    ax.set_xlim(-0.7, 2.0 * T + 0.9)
+    ax.set_ylim(-0.6, top + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"an RNN unrolled over {T} steps: the same weights at every step", fontsize=10)
+    return fig
+
+
+_BOX_W, _BOX_H = 0.9, 0.6  # box size in data units; arrows start and end on box edges
+
+
+def _box(ax, cx, cy, text, color, linestyle="-"):
+    ax.add_patch(FancyBboxPatch((cx - _BOX_W / 2, cy - _BOX_H / 2), _BOX_W, _BOX_H, boxstyle="round,pad=0.04",
+                                facecolor=color, edgecolor="0.2", linestyle=linestyle))
+    ax.text(cx, cy, text, ha="center", va="center", fontsize=12)
+
+
+def _arrow(ax, start, end, text):
+    """An arrow between the boxes centred at ``start`` and ``end`` (one row or one column apart)."""
+    (x0, y0), (x1, y1) = start, end
+    if y0 == y1:
+        tail, head = (x0 + _BOX_W / 2, y0), (x1 - _BOX_W / 2, y1)
+        ax.text((x0 + x1) / 2, y0 + 0.1, text, ha="center", va="bottom", fontsize=9)
+    else:
+        tail, head = (x0, y0 + _BOX_H / 2), (x1, y1 - _BOX_H / 2)
+        ax.text(x0 + 0.08, (y0 + y1) / 2, text, ha="left", va="center", fontsize=9)
+    ax.add_patch(FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=12, color="0.2",
+                                 shrinkA=2, shrinkB=2))
+
+
+def _axes(ax, figsize):
+    if ax is not None:
+        return ax.get_figure(root=True), ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _tidy(ax):
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(alpha=0.3)
+
+
+def _array(name, a, ndims) -> np.ndarray:
+    """``a`` as a float64 array after checking its rank is one of ``ndims``."""
+    if hasattr(a, "detach"):
+        a = a.detach().cpu().numpy()
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be a numeric array: {err}") from None
+    if arr.ndim not in ndims:
+        ranks = " or ".join(str(n) for n in ndims)
+        raise ValueError(f"{name} must have rank {ranks}, got shape {arr.shape}")
+    return arr
+
+
+def _series(record, key):
+    if key in record:
+        return record[key]
+    extra = record.get("metrics") or {}
+    if key in extra:
+        return extra[key]
+    raise ValueError(f"history has no series {key!r}; it has {sorted(set(record) | set(extra))}")
+
+
+def _classes(name, y, n_classes) -> np.ndarray:
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    # An empty list arrives as float64; it holds no class index to be wrong.
+    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or y.size == 0):
+        raise ValueError(f"{name} must be a 1-D array of integer class indices, got shape {y.shape}, dtype "
+                         f"{y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} holds classes outside [0, {n_classes}): min {y.min()}, max {y.max()}")
+    return y.astype(np.int64)
+
+
+def _label_ticks(set_ticks, n, tokens, name, rotation=0):
+    """Put ``tokens`` (n of them) on the ticks at 0, ..., n-1, or leave matplotlib's numbering when None."""
+    if tokens is None:
+        return
+    tokens = [str(t) for t in tokens]
+    if len(tokens) != n:
+        raise ValueError(f"{name} has {len(tokens)} labels for an axis of {n} positions")
+    set_ticks(range(n), tokens, rotation=rotation)
