@@ -18,7 +18,7 @@ help:
 	@echo "make book        build the website into _build/html (warning-free)"
 	@echo "make test        run the whole test suite (unit, notebooks, book build)"
 	@echo "make lab         open JupyterLab with the student assignment tools"
-	@echo "make bench       time the numpy LSTM against torch.nn.LSTM"
+	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN"
 	@echo "make lock        re-pin constraints.txt from the current .venv"
 	@echo "make clean       remove build and test outputs (keeps .venv)"
 	@echo "make distclean   also remove .venv"
@@ -46,6 +46,7 @@ lab: venv
 
 bench: venv
 	$(BIN)/python tests/bench_lstm.py
+	$(BIN)/python tests/bench_adding.py
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt
