@@ -6,10 +6,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 # nbgrader shells out to alembic, and notebooks find their kernel through the venv: its bin/ goes first.
 export PATH := $(BIN):$(PATH)
 # One BLAS thread: identical numbers on every machine, and no thread contention between two test workers
-# on two cores (numpy's OpenBLAS slows down 100x when oversubscribed). Matplotlib needs no display.
+# on two cores (numpy's OpenBLAS slows down 100x when oversubscribed).
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
-export MPLBACKEND := Agg
 PYTEST_WORKERS ?= 2
 
 .PHONY: help venv book test lab formgrader bench clean distclean lock
