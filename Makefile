@@ -17,10 +17,15 @@ help:
 	@echo "make book        build the website into _build/html (warning-free)"
 	@echo "make test        run the whole test suite (unit, notebooks, book build)"
 	@echo "make lab         open JupyterLab with the student assignment tools"
+	@echo "make exercises   regenerate exercises/ from solutions/"
+	@echo "make formgrader  JupyterLab on nbgrader's formgrader (instructors)"
 	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN"
 	@echo "make lock        re-pin constraints.txt from the current .venv"
 	@echo "make clean       remove build and test outputs (keeps .venv)"
 	@echo "make distclean   also remove .venv"
+
+include mk/grading.mk
+exercises formgrader: venv
 
 # The stamp is rebuilt when the dependencies change, so `git pull && make test` picks up new pins.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -41,7 +46,7 @@ test: venv
 	  tests book
 
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=exercises
+	@$(MAKE) --no-print-directory student-lab
 
 bench: venv
 	$(BIN)/python tests/bench_lstm.py

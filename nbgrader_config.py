@@ -24,6 +24,6 @@ c.Execute.interrupt_on_timeout = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# A student who deletes a test cell is still graded by it: autograde puts missing grade and locked cells back
-# from the gradebook (edited ones are already overwritten by default).
+# A student who deletes a test cell is still graded by it: autograde puts deleted graded cells back from the
+# gradebook (edited ones are already overwritten by default).
 c.OverwriteCells.add_missing_cells = True

@@ -1,0 +1,39 @@
+# Grading targets, included by the Makefile (`include mk/grading.mk`) or run alone (`make -f mk/grading.mk ...`).
+# Run them from the repository root: nbgrader_config.py there makes it the nbgrader course root.
+#
+#   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else
+#   make formgrader    JupyterLab for the instructor, opened on nbgrader's formgrader
+#   make student-lab   JupyterLab for students: the Assignments list and Validate, none of the instructor tools
+
+BIN ?= $(CURDIR)/.venv/bin
+# The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
+COURSE_ROOT ?= $(CURDIR)
+ASSIGNMENTS ?= $(sort $(notdir $(wildcard $(COURSE_ROOT)/solutions/a[0-9][0-9])))
+# The Jupyter configuration of student mode: nbgrader's formgrader, course list and create-assignment toolbar off.
+STUDENT_CONFIG ?= $(CURDIR)/.jupyter-student
+# Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
+
+.PHONY: exercises formgrader student-lab
+
+# Each release is generated against a throw-away gradebook, so that regenerating exercises/ never changes the
+# instructor's gradebook.db (`nbgrader generate_assignment aNN`, in the instructor guide, records it there).
+exercises:
+	@set -e; db=$$(mktemp -d); trap 'rm -rf "$$db"' EXIT; cd "$(COURSE_ROOT)"; \
+	for a in $(ASSIGNMENTS); do \
+	  echo "nbgrader generate_assignment $$a --force"; \
+	  PATH="$(BIN):$$PATH" "$(BIN)/nbgrader" generate_assignment "$$a" --force \
+	    --db="sqlite:///$$db/gradebook.db" --log-level=WARN; \
+	done
+
+# The formgrader lists the assignments of the course root's gradebook.db; /lab?formgrader=true opens its tab.
+formgrader:
+	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(COURSE_ROOT)" \
+	  --LabApp.default_url='/lab?formgrader=true' $(LAB_ARGS)
+
+# JupyterLab's own settings and workspaces stay in the student's ~/.jupyter, not in the repository.
+student-lab:
+	JUPYTER_CONFIG_DIR="$(STUDENT_CONFIG)" \
+	JUPYTERLAB_SETTINGS_DIR="$${JUPYTERLAB_SETTINGS_DIR:-$$HOME/.jupyter/lab/user-settings}" \
+	JUPYTERLAB_WORKSPACES_DIR="$${JUPYTERLAB_WORKSPACES_DIR:-$$HOME/.jupyter/lab/workspaces}" \
+	PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)

@@ -1,0 +1,140 @@
+"""Wrong and alternative submissions for a05, used by the grader proofs."""
+
+NOTEBOOK = "a05_char_lm.ipynb"  # file name inside solutions/a05/
+AUTOGRADED_POINTS = 24  # total points of the grade: true code test cells
+MANUAL_POINTS = 6  # total points of the manually graded cells
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
+# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+WRONG = {
+    # Right at temperature 1; at any other temperature the renormalisation inside multinomial undoes the division.
+    "temperature applied after the softmax": {"sample-temperature": '''
+def sample_with_temperature(logits, temperature, generator=None):
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    probs = torch.softmax(logits, dim=-1) / temperature  # (B, V)
+    return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]
+'''},
+    "logits multiplied by the temperature": {"sample-temperature": '''
+def sample_with_temperature(logits, temperature, generator=None):
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    probs = torch.softmax(logits * temperature, dim=-1)  # (B, V)
+    return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]
+'''},
+    # Passes the small-temperature limit, nothing that needs randomness.
+    "greedy decoding instead of sampling": {"sample-temperature": '''
+def sample_with_temperature(logits, temperature, generator=None):
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    return (logits / temperature).argmax(dim=-1)
+'''},
+    "perplexity as the mean of per-step exp(loss)": {"perplexity": '''
+def perplexity(logits, targets):
+    T, B, V = logits.shape
+    step_ppl = [torch.exp(F.cross_entropy(logits[t], targets[t])) for t in range(T)]  # one per step
+    return float(torch.stack(step_ppl).mean())
+'''},
+    "2 ** cross-entropy in nats": {"perplexity": '''
+def perplexity(logits, targets):
+    T, B, V = logits.shape
+    loss = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(T * B))
+    return float(2 ** loss)
+'''},
+    # Gradients accumulate over the whole run: the training loss explodes (about 13 nats per character).
+    "optimizer.zero_grad forgotten": {"train-char-lm": '''
+def train_char_lm(model, data, seq_len, n_updates, optimizer):
+    model.train()
+    losses = []
+    while len(losses) < n_updates:
+        state = None
+        for inputs, targets in bptt_chunks(data, seq_len):
+            logits, state = model(inputs, state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            loss.backward()
+            optimizer.step()
+            state = state.detach()
+            losses.append(loss.item())
+            if len(losses) == n_updates:
+                break
+    return losses
+'''},
+    # Off by one: the model reads the character it must predict, copies it (training loss near 0) and fails on
+    # held-out next-character prediction.
+    "targets fed as inputs": {"train-char-lm": '''
+def train_char_lm(model, data, seq_len, n_updates, optimizer):
+    model.train()
+    losses = []
+    while len(losses) < n_updates:
+        state = None
+        for inputs, targets in bptt_chunks(data, seq_len):
+            logits, state = model(targets, state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            state = state.detach()
+            losses.append(loss.item())
+            if len(losses) == n_updates:
+                break
+    return losses
+'''},
+    # Trains nearly as well (the chunks are long), but it is not truncated BPTT: every chunk starts from zeros.
+    "state not carried between chunks": {"train-char-lm": '''
+def train_char_lm(model, data, seq_len, n_updates, optimizer):
+    model.train()
+    losses = []
+    while len(losses) < n_updates:
+        for inputs, targets in bptt_chunks(data, seq_len):
+            logits, _ = model(inputs)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            if len(losses) == n_updates:
+                break
+    return losses
+'''},
+}
+
+# A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
+# answer cell, which must score full marks.
+ALTERNATIVE = {
+    "sample-temperature": '''
+def sample_with_temperature(logits, temperature, generator=None):
+    if not (temperature > 0):
+        raise ValueError("the temperature must be positive")
+    scaled = logits / temperature  # (B, V)
+    weights = torch.exp(scaled - scaled.max(dim=1, keepdim=True).values)  # (B, V), largest entry 1: no overflow
+    probs = weights / weights.sum(dim=1, keepdim=True)  # (B, V)
+    return torch.multinomial(probs, 1, replacement=True, generator=generator).view(-1)  # (B,)
+''',
+    "perplexity": '''
+def perplexity(logits, targets):
+    log_probs = torch.log_softmax(logits.double(), dim=-1)  # (T, B, V)
+    nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (T, B)
+    return math.exp(nll.mean().item())
+''',
+    "train-char-lm": '''
+def train_char_lm(model, data, seq_len, n_updates, optimizer):
+    # Index the chunks by hand instead of bptt_chunks, and detach an LSTM's (h, c) pair as well as a GRU's h.
+    model.train()
+    T_total = data.shape[0]
+    losses, state, i = [], None, 0
+    for _ in range(n_updates):
+        if i >= T_total - 1:  # the pass is over: back to the top, from a fresh state
+            i, state = 0, None
+        t = min(seq_len, T_total - 1 - i)
+        inputs, targets = data[i:i + t], data[i + 1:i + 1 + t]  # (t, B) each
+        optimizer.zero_grad(set_to_none=True)
+        logits, state = model(inputs, state)  # (t, B, V)
+        loss = F.nll_loss(torch.log_softmax(logits, dim=-1).flatten(0, 1), targets.flatten())
+        loss.backward()
+        optimizer.step()
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        losses.append(float(loss))
+        i += t
+    return losses
+''',
+}

@@ -1,0 +1,314 @@
+"""Grade made-up students with nbgrader in a throw-away course, the way an instructor grades real ones.
+
+The grader proofs never touch the repository's own course state (gradebook.db, submitted/, autograded/,
+exercises/). Each batch builds a temporary course root:
+
+    <tmp>/nbgrader_config.py        the repository's config, copied, so every setting is the one graded with;
+                                    it derives the course root and gradebook from its own location
+    <tmp>/solutions/<aNN>/          the source notebook, copied
+    <tmp>/exercises/<aNN>/          written by `nbgrader generate_assignment`, with the gradebook
+    <tmp>/submitted/<student>/<aNN>/  one notebook per made-up student, built below
+    <tmp>/autograded/, gradebook.db written by ONE `nbgrader autograde <aNN>` call for all students
+
+A submission is the released notebook with the student's answer cells filled in: the solution's answers with
+the ``### BEGIN/END SOLUTION`` lines removed (and the mark scheme removed from written answers), then, for a
+mutant, one cell replaced by the case file's wrong version. Scores are read back from the gradebook.
+
+nbgrader runs as a subprocess with the venv's bin/ first on PATH (it shells out to `alembic`) and with Jupyter's
+and IPython's per-user folders pointed into the temporary course, so a developer's ~/.jupyter (kernels, nbgrader
+config) or IPython startup files cannot change a grade.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = Path(__file__).resolve().parent / "cases"
+# The venv's bin/, where nbgrader, jupyter and alembic live (not resolved: the venv's python may be a symlink).
+BIN = Path(sys.executable).parent
+
+SOLUTION_MARKER = re.compile(r"^\s*#*\s*(BEGIN|END) SOLUTION\s*$")
+MARK_SCHEME = re.compile(r"^\s*=== BEGIN MARK SCHEME ===.*?^\s*=== END MARK SCHEME ===\s*$\n?", re.M | re.S)
+# What a student writes to silence a test cell; nbgrader must put the original test back.
+NEUTERED_TEST = "assert True"
+INFINITE_LOOP = "while True:  # a forgotten debugging loop\n    pass\n"
+
+
+# ---------------------------------------------------------------------------------------------------- cases
+
+@dataclass
+class Case:
+    """One assignment's case file, tests/grading/cases/<aNN>.py (format: the shared exercise spec)."""
+
+    assignment: str
+    notebook: str
+    autograded_points: float
+    manual_points: float
+    wrong: dict[str, dict[str, str]]
+    alternative: dict[str, str]
+
+    @property
+    def source_path(self) -> Path:
+        return ROOT / "solutions" / self.assignment / self.notebook
+
+    @property
+    def notebook_id(self) -> str:
+        return Path(self.notebook).stem
+
+
+def assignments() -> list[str]:
+    """Every assignment that has both a source folder solutions/<aNN>/ and a case file cases/<aNN>.py."""
+    return sorted(p.stem for p in CASES.glob("a[0-9][0-9].py") if (ROOT / "solutions" / p.stem).is_dir())
+
+
+def load_case(assignment: str) -> Case:
+    path = CASES / f"{assignment}.py"
+    spec = importlib.util.spec_from_file_location(f"grading_case_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Case(assignment, module.NOTEBOOK, module.AUTOGRADED_POINTS, module.MANUAL_POINTS,
+                dict(module.WRONG), dict(module.ALTERNATIVE))
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: grade: true, solution: false, code."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def is_code_answer(cell) -> bool:
+    return cell.cell_type == "code" and nbgrader_meta(cell).get("solution", False)
+
+
+def slug(name: str) -> str:
+    """A student id for a mutant's name: 'missing bias' -> 'wrong-missing-bias'."""
+    return "wrong-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "mutant")
+
+
+def student_answer(cell) -> str:
+    """What a student who knows the answer types into a solution cell: the cell without nbgrader's markers."""
+    source = MARK_SCHEME.sub("", cell.source)
+    return "\n".join(line for line in source.split("\n") if not SOLUTION_MARKER.match(line)).strip("\n")
+
+
+def answers(case: Case) -> dict[str, str]:
+    """grade_id -> the solution's answer, for every solution cell (code and written) of the source notebook."""
+    nb = nbformat.read(case.source_path, as_version=4)
+    return {nbgrader_meta(c)["grade_id"]: student_answer(c) for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+def fill(release: nbformat.NotebookNode, replacements: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the released notebook with the answer cells named in ``replacements`` rewritten."""
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution") and grade_id in replacements:
+            cell.source = replacements[grade_id].strip("\n")
+    return nb
+
+
+def submissions(case: Case, release: nbformat.NotebookNode, *, with_loop: bool) -> dict[str, nbformat.NotebookNode]:
+    """Every made-up student of one batch: student id -> submitted notebook.
+
+    - ``solution``: every answer from the solution; ``release``: the released notebook untouched;
+    - ``wrong-<name>``: the solution with one WRONG replacement; ``alternative``: the ALTERNATIVE answers;
+    - ``tests-deleted``: the solution with every test cell deleted (nbgrader must put them back and run them,
+      or the student loses those points);
+    - ``tests-neutered``: the first WRONG mutant with every test cell replaced by ``assert True`` (nbgrader must
+      run the original tests, or the student gains the points the mutant loses);
+    - ``infinite-loop`` (with_loop): the solution with an endless loop at the top of the first code answer.
+    """
+    solved = answers(case)
+    subs = {"solution": fill(release, solved), "release": copy.deepcopy(release)}
+    for name, replacement in case.wrong.items():
+        subs[slug(name)] = fill(release, {**solved, **replacement})
+    subs["alternative"] = fill(release, {**solved, **case.alternative})
+
+    deleted = fill(release, solved)
+    deleted.cells = [cell for cell in deleted.cells if not is_test_cell(cell)]
+    subs["tests-deleted"] = deleted
+
+    first_wrong = next(iter(case.wrong.values()))
+    neutered = fill(release, {**solved, **first_wrong})
+    for cell in neutered.cells:
+        if is_test_cell(cell):
+            cell.source = NEUTERED_TEST
+    subs["tests-neutered"] = neutered
+
+    if with_loop:
+        first_answer = next(nbgrader_meta(c)["grade_id"] for c in release.cells if is_code_answer(c))
+        subs["infinite-loop"] = fill(release, {**solved, first_answer: INFINITE_LOOP + solved[first_answer]})
+    return subs
+
+
+def restore_blockers(nb: nbformat.NotebookNode) -> list[str]:
+    """Graded cells that nbgrader 0.9 could not put back if a student deleted them.
+
+    With ``OverwriteCells.add_missing_cells``, nbgrader re-inserts a deleted graded cell after the cell that came
+    before it in the source notebook, looked up among the submission's answer and graded cells only. If that
+    previous cell is any other cell nbgrader tracks (a locked instruction or code cell), the lookup raises
+    KeyError and the student's whole notebook fails to grade. So every graded cell must directly follow (among
+    the cells with nbgrader metadata) an answer cell or another graded cell.
+    """
+    tracked = [c for c in nb.cells
+               if any(nbgrader_meta(c).get(k) for k in ("grade", "solution", "locked", "task"))]
+    blockers = []
+    for before, cell in zip(tracked, tracked[1:]):
+        if nbgrader_meta(cell).get("grade") and not (
+                nbgrader_meta(before).get("grade") or nbgrader_meta(before).get("solution")):
+            blockers.append(f"{nbgrader_meta(cell)['grade_id']} follows the locked cell "
+                            f"{nbgrader_meta(before).get('grade_id')}")
+    return blockers
+
+
+# ---------------------------------------------------------------------------------------------------- nbgrader
+
+def hermetic_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for nbgrader and its kernels: the venv first on PATH, per-user Jupyter folders in ``home``."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["JUPYTER_CONFIG_DIR"] = str(home / ".jupyter")
+    env["JUPYTER_DATA_DIR"] = str(home / ".local" / "share" / "jupyter")
+    env["IPYTHONDIR"] = str(home / ".ipython")
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("MKL_NUM_THREADS", "1")
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # silence debugpy's frozen-modules note in every kernel
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run a venv command (``args[0]`` is looked up in the venv's bin/) and return the completed process."""
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class Course:
+    """A temporary nbgrader course root holding one assignment, with the repository's nbgrader_config.py."""
+
+    def __init__(self, root: Path, case: Case, extra_config: str = ""):
+        self.root, self.case = root, case
+        root.mkdir(parents=True, exist_ok=True)
+        config = (ROOT / "nbgrader_config.py").read_text()
+        if extra_config:
+            config += "\n# Added by tests/grading for this temporary course only.\n" + extra_config + "\n"
+        (root / "nbgrader_config.py").write_text(config)
+        shutil.copytree(case.source_path.parent, root / "solutions" / case.assignment)
+        self.env = hermetic_env(root / "home")
+        self.db_url = f"sqlite:///{root / 'gradebook.db'}"
+
+    def nbgrader(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+        return run(["nbgrader", *args], cwd=self.root, env=self.env, timeout=timeout)
+
+    @property
+    def release_path(self) -> Path:
+        return self.root / "exercises" / self.case.assignment / self.case.notebook
+
+    def submit(self, student: str, nb: nbformat.NotebookNode) -> None:
+        folder = self.root / "submitted" / student / self.case.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / self.case.notebook)
+
+    def autograded_path(self, student: str) -> Path:
+        return self.root / "autograded" / student / self.case.assignment / self.case.notebook
+
+    def scores(self) -> dict[str, Score]:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        scores = {}
+        with Gradebook(self.db_url) as gb:
+            for student in gb.students:
+                try:
+                    sub = gb.find_submission(self.case.assignment, student.id)
+                except MissingEntry:
+                    continue
+                scores[student.id] = Score(sub.code_score, sub.max_code_score, sub.written_score,
+                                           sub.max_written_score, sub.score, sub.max_score)
+        return scores
+
+
+@dataclass
+class Score:
+    code: float  # autograded points earned
+    max_code: float
+    written: float
+    max_written: float
+    total: float
+    max_total: float
+
+
+@dataclass
+class Batch:
+    """Everything one assignment's grader proof checks, collected by ``grade_batch``."""
+
+    case: Case
+    root: Path
+    validate: subprocess.CompletedProcess
+    generate: subprocess.CompletedProcess
+    autograde: subprocess.CompletedProcess
+    students: list[str]
+    scores: dict[str, Score]
+    seconds: dict[str, float]  # autograde time per student, from the autograded notebooks' write times
+    wall: float  # seconds for the whole batch (validate, generate, autograde)
+    timeout: float | None = None  # the cell timeout of this batch, when lowered for the loop
+
+    def log(self, proc: subprocess.CompletedProcess | None = None, tail: int = 4000) -> str:
+        """The first traceback of a command's output, if any, and the end of the output."""
+        text = (proc or self.autograde).stdout + (proc or self.autograde).stderr
+        first = text.find("Traceback")
+        head = text[max(0, first - 1000):first + 4000] + "\n[...]\n" if first >= 0 else ""
+        return head + text[-tail:]
+
+
+def grade_batch(root: Path, case: Case, *, with_loop: bool = False, loop_timeout: float = 20) -> Batch:
+    """Validate the solution, generate the release, and autograde every made-up student in ONE nbgrader call.
+
+    With ``with_loop`` the batch also holds a student whose notebook never ends, and the temporary course's cell
+    timeout is lowered to ``loop_timeout`` seconds so that the proof is quick. 20 s, not less: on a loaded CI
+    machine the setup cell alone (importing torch) can take several seconds, and a legitimate cell interrupted
+    by the timeout would change the other students' scores.
+    """
+    start = time.monotonic()
+    extra = f"c.Execute.timeout = {loop_timeout}" if with_loop else ""
+    course = Course(root, case, extra)
+    validate = course.nbgrader("validate", str(Path("solutions") / case.assignment / case.notebook))
+    generate = course.nbgrader("generate_assignment", case.assignment, "--force")
+    if generate.returncode != 0:
+        return Batch(case, root, validate, generate, generate, [], {}, {}, time.monotonic() - start)
+    release = nbformat.read(course.release_path, as_version=4)
+    subs = submissions(case, release, with_loop=with_loop)
+    for student, nb in subs.items():
+        course.submit(student, nb)
+    before = time.time()
+    autograde = course.nbgrader("autograde", case.assignment, "--force")
+    seconds, last = {}, before
+    done = sorted((course.autograded_path(s).stat().st_mtime, s) for s in subs if course.autograded_path(s).exists())
+    for mtime, student in done:
+        seconds[student], last = mtime - last, mtime
+    return Batch(case, root, validate, generate, autograde, list(subs), course.scores(), seconds,
+                 time.monotonic() - start, loop_timeout if with_loop else None)
+
+
+def jobs() -> int:
+    """How many assignments test_assignments.py grades at once (GRADING_JOBS, default 2: the CI machine's cores)."""
+    return max(1, int(os.environ.get("GRADING_JOBS", "2")))
