@@ -5,9 +5,10 @@ Shapes are time-major throughout, ``(T, B, ...)``; see each module for its symbo
 
 from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unroll
 from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
-from rnnlib.models.seq2seq import AdditiveAttention, Decoder, DotAttention, Encoder, Seq2Seq, padding_mask
-from rnnlib.models.sequence import (SequenceClassifier, SequenceReader, SequenceRegressor, SequenceTagger,
-                                    make_rnn)
+from rnnlib.models.attention import AdditiveAttention, DotAttention, padding_mask
+from rnnlib.models.forecast import SequenceRegressor
+from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
+from rnnlib.models.sequence import SequenceClassifier, SequenceReader, SequenceTagger, make_rnn
 
 __all__ = [
     "RNNCell", "LSTMCell", "GRUCell", "unroll", "init_like_torch",

@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnlib.models.seq2seq import AdditiveAttention, Decoder, DotAttention, Encoder, Seq2Seq, padding_mask
+from rnnlib.models.attention import AdditiveAttention, DotAttention, padding_mask
+from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
 
 CELLS = ["rnn", "lstm", "gru"]
 ATTENTIONS = [None, "dot", "additive"]

@@ -5,8 +5,8 @@ import warnings
 import pytest
 import torch
 
-from rnnlib.models.sequence import (SequenceClassifier, SequenceReader, SequenceRegressor, SequenceTagger,
-                                    make_rnn)
+from rnnlib.models.forecast import SequenceRegressor
+from rnnlib.models.sequence import SequenceClassifier, SequenceReader, SequenceTagger, make_rnn
 
 CELLS = ["rnn", "lstm", "gru"]
 T, B, D, H, C = 5, 4, 3, 6, 2
