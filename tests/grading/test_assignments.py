@@ -35,7 +35,8 @@ LOOP_ASSIGNMENT = GRADED[:1]
 def batches(request, tmp_path_factory):
     """Start grading every assignment this session's tests need; yield assignment -> future Batch."""
     needed = sorted({item.callspec.params["assignment"] for item in request.session.items
-                     if item.module is request.module and hasattr(item, "callspec")
+                     # nbval's notebook cells in the same session have no module.
+                     if getattr(item, "module", None) is request.module and hasattr(item, "callspec")
                      and item.callspec.params.get("assignment") in CASES})
     pool = ThreadPoolExecutor(max_workers=harness.jobs())
     futures = {a: pool.submit(harness.grade_batch, tmp_path_factory.mktemp(f"course-{a}"), CASES[a],
