@@ -270,7 +270,7 @@ class Batch:
     scores: dict[str, Score]
     seconds: dict[str, float]  # autograde time per student, from the autograded notebooks' write times
     wall: float  # seconds for the whole batch (validate, generate, autograde)
-    timeout: float | None = None  # the cell timeout of this batch, when lowered for the loop
+    timeout: float | None = None  # the cell timeout that stops the infinite loop, in batches that have one
 
     def log(self, proc: subprocess.CompletedProcess | None = None, tail: int = 4000) -> str:
         """The first traceback of a command's output, if any, and the end of the output."""
@@ -280,16 +280,16 @@ class Batch:
         return head + text[-tail:]
 
 
-def grade_batch(root: Path, case: Case, *, with_loop: bool = False, loop_timeout: float = 20) -> Batch:
+def grade_batch(root: Path, case: Case, *, with_loop: bool = False, loop_timeout: float | None = None) -> Batch:
     """Validate the solution, generate the release, and autograde every made-up student in ONE nbgrader call.
 
-    With ``with_loop`` the batch also holds a student whose notebook never ends, and the temporary course's cell
-    timeout is lowered to ``loop_timeout`` seconds so that the proof is quick. 20 s, not less: on a loaded CI
-    machine the setup cell alone (importing torch) can take several seconds, and a legitimate cell interrupted
-    by the timeout would change the other students' scores.
+    With ``with_loop`` the batch also holds a student whose notebook never ends. It is stopped by the course's
+    own cell timeout, or by ``loop_timeout`` seconds when given, which makes the proof quicker. Not less than
+    20 s: on a loaded CI machine the setup cell alone (importing torch) can take several seconds, and a
+    legitimate cell interrupted by the timeout would change the other students' scores.
     """
     start = time.monotonic()
-    extra = f"c.Execute.timeout = {loop_timeout}" if with_loop else ""
+    extra = f"c.Execute.timeout = {loop_timeout}" if with_loop and loop_timeout is not None else ""
     course = Course(root, case, extra)
     validate = course.nbgrader("validate", str(Path("solutions") / case.assignment / case.notebook))
     generate = course.nbgrader("generate_assignment", case.assignment, "--force")
@@ -306,7 +306,14 @@ def grade_batch(root: Path, case: Case, *, with_loop: bool = False, loop_timeout
     for mtime, student in done:
         seconds[student], last = mtime - last, mtime
     return Batch(case, root, validate, generate, autograde, list(subs), course.scores(), seconds,
-                 time.monotonic() - start, loop_timeout if with_loop else None)
+                 time.monotonic() - start, (loop_timeout or course_timeout()) if with_loop else None)
+
+
+def course_timeout() -> float:
+    """The cell timeout that the course's nbgrader_config.py sets (c.Execute.timeout), in seconds."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return float(PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config().Execute.timeout)
 
 
 def jobs() -> int:
