@@ -19,13 +19,14 @@ help:
 	@echo "make lab         open JupyterLab with the student assignment tools"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make formgrader  JupyterLab on nbgrader's formgrader (instructors)"
-	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN"
+	@echo "make autograde A=a01  autograde in the sandbox; the gradebook is backed up and checked"
+	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN; the grading sandbox"
 	@echo "make lock        re-pin constraints.txt from the current .venv"
 	@echo "make clean       remove build and test outputs (keeps .venv)"
 	@echo "make distclean   also remove .venv"
 
 include mk/grading.mk
-exercises formgrader: venv
+exercises formgrader autograde: venv
 
 # The stamp is rebuilt when the dependencies change, so `git pull && make test` picks up new pins.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -51,6 +52,7 @@ lab: venv
 bench: venv
 	$(BIN)/python tests/bench_lstm.py
 	$(BIN)/python tests/bench_adding.py
+	$(BIN)/python tests/bench_sandbox.py
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt

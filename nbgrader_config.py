@@ -1,8 +1,12 @@
 """nbgrader configuration for the course: solutions/ is the source, exercises/ the student release.
 
 Instructors run nbgrader from the repository root (the course root); see the instructor guide for the commands.
+Autograding runs every submission in the grading sandbox of mk/sandbox/ (bubblewrap: no network, only the
+student's own folder writable, limits); RNN_GRADING_SANDBOX=off turns it off, for trusted notebooks only.
 """
 
+import os
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
@@ -27,3 +31,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # A student who deletes a test cell is still graded by it: autograde puts deleted graded cells back from the
 # gradebook (edited ones are already overwritten by default).
 c.OverwriteCells.add_missing_cells = True
+
+# Student code runs with the grader's rights unless it is contained: autograde executes it in the sandbox kernel
+# (mk/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests.
+sys.path.insert(0, str(root / "mk" / "sandbox"))
+if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+    from rnn_sandbox import SandboxedExecute, default_settings
+
+    c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                           SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    c.SandboxKernelManager.settings = default_settings()

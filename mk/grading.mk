@@ -4,6 +4,7 @@
 #   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else
 #   make formgrader    JupyterLab for the instructor, opened on nbgrader's formgrader
 #   make student-lab   JupyterLab for students: the Assignments list and Validate, none of the instructor tools
+#   make autograde A=a01   autograde in the sandbox, with the gradebook backed up, checked and restored if damaged
 
 BIN ?= $(CURDIR)/.venv/bin
 # The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
@@ -14,7 +15,7 @@ STUDENT_CONFIG ?= $(CURDIR)/.jupyter-student
 # Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
 LAB_ARGS ?=
 
-.PHONY: exercises formgrader student-lab
+.PHONY: exercises formgrader student-lab autograde
 
 # Each release is generated against a throw-away gradebook, so that regenerating exercises/ never changes the
 # instructor's gradebook.db (`nbgrader generate_assignment aNN`, in the instructor guide, records it there).
@@ -37,3 +38,11 @@ student-lab:
 	JUPYTERLAB_SETTINGS_DIR="$${JUPYTERLAB_SETTINGS_DIR:-$$HOME/.jupyter/lab/user-settings}" \
 	JUPYTERLAB_WORKSPACES_DIR="$${JUPYTERLAB_WORKSPACES_DIR:-$$HOME/.jupyter/lab/workspaces}" \
 	PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+
+# Autograde one assignment the safe way: the gradebook is backed up to gradebook-backups/, every submission runs
+# in the grading sandbox (nbgrader_config.py), and the gradebook is checked afterwards (restored if damaged).
+# `make autograde A=a01`; extra nbgrader options in AUTOGRADE_ARGS, e.g. AUTOGRADE_ARGS="--student alice --force".
+AUTOGRADE_ARGS ?=
+autograde:
+	@test -n "$(A)" || { echo "usage: make autograde A=<assignment, e.g. a01> [AUTOGRADE_ARGS=...]"; exit 2; }
+	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/sandbox/safe_autograde.py" "$(A)" $(AUTOGRADE_ARGS)

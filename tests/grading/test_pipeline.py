@@ -207,6 +207,8 @@ def student_lab(trip, tmp_path_factory):
     repo = tmp_path_factory.mktemp("student-repo")
     shutil.copytree(harness.ROOT / ".jupyter-student", repo / ".jupyter-student")
     shutil.copy(harness.ROOT / "nbgrader_config.py", repo / "nbgrader_config.py")
+    shutil.copytree(harness.ROOT / "mk" / "sandbox", repo / "mk" / "sandbox",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     env = harness.hermetic_env(repo / "home", HOME=str(repo / "home"), NBGRADER_EXCHANGE=str(trip.exchange))
     env.pop("JUPYTER_CONFIG_DIR")  # the target sets it
     lab = Lab("student-lab", repo, env)
