@@ -33,14 +33,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 
 # Student code runs with the grader's rights unless it is contained: autograde executes it in the sandbox kernel
-# (mk/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests.
+# (mk/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests. Named by import
+# string, so only autograding imports it, and fails loudly if mk/sandbox/ is missing.
 sys.path.insert(0, str(root / "mk" / "sandbox"))
 if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
-                                        SaveAutoGrades)
-    from rnn_sandbox import SandboxedExecute, default_settings
-
-    c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                           SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.SandboxKernelManager.settings = default_settings()
+    c.Autograde.autograde_preprocessors = [
+        "rnn_sandbox.SandboxedExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]

@@ -61,6 +61,10 @@ class SandboxKernelManager(AsyncKernelManager):
     settings = Dict(help="sandbox.json for the launcher: limits, the uid a root grader drops to, "
                          "environment variables passed in").tag(config=True)
 
+    @default("settings")
+    def _settings_default(self):
+        return default_settings()
+
     @default("transport")
     def _transport_default(self):
         return "ipc"
