@@ -5,7 +5,8 @@ Shapes are time-major throughout, ``(T, B, ...)``; see each module for its symbo
 
 from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unroll
 from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
-from rnnlib.models.attention import AdditiveAttention, DotAttention, padding_mask
+from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
+from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
 from rnnlib.models.forecast import SequenceRegressor
 from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
 from rnnlib.models.sequence import SequenceClassifier, SequenceReader, SequenceTagger, make_rnn
@@ -14,5 +15,6 @@ __all__ = [
     "RNNCell", "LSTMCell", "GRUCell", "unroll", "init_like_torch",
     "make_rnn", "SequenceReader", "SequenceClassifier", "SequenceTagger", "SequenceRegressor",
     "VectorToSequence", "CharLM", "detach_state",
-    "DotAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
+    "DotAttention", "GeneralAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
+    "beam_search", "beam_decode", "Hypothesis",
 ]
