@@ -18,6 +18,8 @@ c.CourseDirectory.root = str(root)
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+# The exchange that the student setup (.jupyter-student/nbgrader_config.py) fetches from and submits to.
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 
 # Seconds per cell under autograde and validate. nbgrader ignores ExecutePreprocessor.timeout; this is the
 # setting it reads. Graded notebooks are written to finish in well under a minute in total.
