@@ -244,7 +244,7 @@ def collate_sequences(items, pad_id: int = PAD_ID) -> SequenceBatch:
 class Seq2SeqDataset(Dataset):
     """Source and target token sequences in pairs, e.g. written dates and their ISO form.
 
-    Encode the targets with ``add_eos=True``: :meth:`rnnlib.models.Seq2Seq.forward` feeds ``<bos>`` itself
+    Encode the targets with ``add_eos=True``: :meth:`rnnlib.models.seq2seq.Seq2Seq.forward` feeds ``<bos>`` itself
     and scores ``logits[t]`` against ``tgt[t]``, so a target that also starts with ``<bos>`` (``add_bos=True``)
     must be passed to it as ``tgt[1:]``.
 
