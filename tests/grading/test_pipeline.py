@@ -11,21 +11,16 @@ get the Assignments list and Validate but not the formgrader, course list or cre
 
 import csv
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
-import urllib.request
 
 import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 import harness
+from labserver import Lab
 
 ASSIGNMENT = (harness.assignments() or [None])[0]
 pytestmark = pytest.mark.skipif(ASSIGNMENT is None, reason="no assignment with a case file yet")
@@ -123,83 +118,6 @@ def test_exported_csv_holds_each_students_score(trip):
 
 
 # ------------------------------------------------------------------------------------- JupyterLab, two modes
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """A JupyterLab server started through a mk/grading.mk target, and a small HTTP client for it."""
-
-    def __init__(self, target, folder, env):
-        self.port, self.token = free_port(), "grading-tests"
-        lab_args = [f"--port={self.port}", "--no-browser", f"--ServerApp.token={self.token}"]
-        if os.geteuid() == 0:  # containers and CI runners
-            lab_args.append("--allow-root")
-        # A new session, so that the server (a child of make) is stopped with its process group.
-        self.log = folder / f"{target}.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                ["make", "--no-print-directory", "-C", str(folder), "-f", str(harness.ROOT / "mk" / "grading.mk"),
-                 target, f"BIN={harness.BIN}", f"LAB_ARGS={' '.join(lab_args)}"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                self.open("api/status").close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"JupyterLab did not start:\n{self.output()}")
-                time.sleep(0.5)
-
-    def open(self, path, data=None, redirect=True):
-        """The response to GET (or POST ``data``, form-encoded) ``path``; raises urllib's HTTPError."""
-        url = f"http://127.0.0.1:{self.port}/{path}"
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(url, data=body, headers={"Authorization": f"token {self.token}"})
-        opener = urllib.request.build_opener() if redirect else urllib.request.build_opener(NoRedirect)
-        return opener.open(req, timeout=120)
-
-    def request(self, path, data=None):
-        """The body of a successful request; any HTTP error fails the test with the server's log."""
-        try:
-            with self.open(path, data) as response:
-                return response.read().decode()
-        except urllib.error.HTTPError as error:
-            pytest.fail(f"{path}: HTTP {error.code}\n{self.output()}")
-
-    def get(self, path):
-        return self.request(path)
-
-    def status(self, path):
-        try:
-            with self.open(path) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-    def output(self, tail=5000):
-        """The end of the server's log, for failure messages."""
-        return self.log.read_text(errors="replace")[-tail:]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
 
 @pytest.fixture(scope="module")
 def student_lab(trip, tmp_path_factory):
