@@ -80,11 +80,6 @@ class SandboxKernelManager(AsyncKernelManager):
         (self._private / "sandbox.json").write_text(json.dumps(self.settings))
         return await super()._async_pre_start_kernel(**kw)
 
-    def kernel_log(self) -> str:
-        """The end of what the kernel process wrote outside Jupyter's channels."""
-        log = getattr(self, "_private", Path("/nonexistent")) / "kernel.log"
-        return log.read_text(errors="replace")[-2000:] if log.is_file() else ""
-
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         private = getattr(self, "_private", None)
@@ -205,18 +200,21 @@ class SandboxedExecute(Execute):
             return f"it was killed by signal {signum}"
         return f"the process exited with status {code} (for example os._exit, or a crash)"
 
-    def _responds(self) -> bool:
-        """Whether the kernel, interrupted after a timeout, answers a request within the grace period."""
-        msg_id = self.kc.kernel_info()
-        end = time.monotonic() + self.interrupt_grace
+    def _reply(self, msg_id: str, timeout: float):
+        """The kernel's shell reply to ``msg_id``, or None if none comes within ``timeout`` seconds."""
+        end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
                 reply = run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.1, end - time.monotonic()))
             except Exception:  # queue.Empty, or a dead channel
-                return False
+                return None
             if reply["parent_header"].get("msg_id") == msg_id:
-                return True
-        return False
+                return reply
+        return None
+
+    def _responds(self) -> bool:
+        """Whether the kernel, interrupted after a timeout, answers a request within the grace period."""
+        return self._reply(self.kc.kernel_info(), self.interrupt_grace) is not None
 
     def _kill(self, reason: str) -> None:
         self._stopped = reason
@@ -224,22 +222,15 @@ class SandboxedExecute(Execute):
 
     def evaluate(self, expression: str, timeout: float = 30):
         """Evaluate ``expression`` in the kernel without touching the cell counter; the value, or None."""
-        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"v": expression})
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                reply = run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.1, end - time.monotonic()))
-            except Exception:
-                return None
-            if reply["parent_header"].get("msg_id") == msg_id:
-                value = reply["content"].get("user_expressions", {}).get("v", {})
-                if value.get("status") != "ok":
-                    return None
-                try:
-                    return ast.literal_eval(value["data"]["text/plain"])
-                except (KeyError, ValueError, SyntaxError):
-                    return None
-        return None
+        reply = self._reply(self.kc.execute("", silent=True, store_history=False,
+                                            user_expressions={"v": expression}), timeout)
+        value = reply["content"].get("user_expressions", {}).get("v", {}) if reply else {}
+        if value.get("status") != "ok":
+            return None
+        try:
+            return ast.literal_eval(value["data"]["text/plain"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
 
 
 class _Guard:
