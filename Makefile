@@ -11,7 +11,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv book test lab formgrader bench clean distclean lock
+.PHONY: help venv book test lab formgrader bench pretrain clean distclean lock
 
 help:
 	@echo "make book        build the website into _build/html (warning-free)"
@@ -21,6 +21,7 @@ help:
 	@echo "make formgrader  JupyterLab on nbgrader's formgrader (instructors)"
 	@echo "make autograde A=a01  autograde in the sandbox; the gradebook is backed up and checked"
 	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN; the grading sandbox"
+	@echo "make pretrain    re-train the checkpoints the chapters load (book/pretrain/*.py, minutes)"
 	@echo "make lock        re-pin constraints.txt from the current .venv"
 	@echo "make clean       remove build and test outputs (keeps .venv)"
 	@echo "make distclean   also remove .venv"
@@ -53,6 +54,13 @@ bench: venv
 	$(BIN)/python tests/bench_lstm.py
 	$(BIN)/python tests/bench_adding.py
 	$(BIN)/python tests/bench_sandbox.py
+
+# A result that needs more than a chapter's 90 s is trained by a seeded script book/pretrain/<name>.py, which
+# writes the small checkpoint book/checkpoints/<name>.* that its chapter loads; tests re-run each script at
+# reduced size. `make pretrain` re-trains them all.
+PRETRAIN_SCRIPTS := $(sort $(wildcard book/pretrain/*.py))
+pretrain: venv
+	@set -e; for script in $(PRETRAIN_SCRIPTS); do echo "python $$script"; $(BIN)/python "$$script"; done
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt
