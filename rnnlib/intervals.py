@@ -2,10 +2,11 @@ r"""How uncertain is a measured accuracy? Confidence intervals for one classifie
 
 Symbols: N test examples.
 
-An accuracy measured on N test examples is a proportion $\hat p = k / N$, and a different sample of N
+An accuracy measured on N test examples is a proportion :math:`\hat p = k / N`, and a different sample of N
 examples from the same source would give a different one. :func:`wilson_interval` gives the Wilson score
-interval for the true accuracy $p$ (Wilson, 1927), which, unlike $\hat p \pm z \sqrt{\hat p (1 - \hat p) / N}$,
-stays inside [0, 1] and keeps close to its nominal coverage for small N and for $\hat p$ near 0 or 1.
+interval for the true accuracy :math:`p` (Wilson, 1927), which, unlike
+:math:`\hat p \pm z \sqrt{\hat p (1 - \hat p) / N}`, stays inside [0, 1] and keeps close to its nominal
+coverage for small N and for :math:`\hat p` near 0 or 1.
 
 Two classifiers scored on the *same* test examples are compared better by their paired outcomes than by two
 separate intervals: most examples are right (or wrong) for both, and only the examples where they disagree
@@ -43,7 +44,7 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> Interval:
     .. math:: \frac{\hat p + \frac{z^2}{2n} \pm z \sqrt{\frac{\hat p (1 - \hat p)}{n} + \frac{z^2}{4n^2}}}
               {1 + \frac{z^2}{n}}, \qquad \hat p = k / n,
 
-    with $z$ the standard normal quantile of $(1 + \text{confidence}) / 2$ (1.96 for 95%).
+    with :math:`z` the standard normal quantile of :math:`(1 + \text{confidence}) / 2` (1.96 for 95%).
 
     Parameters
     ----------
