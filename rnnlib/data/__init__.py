@@ -10,9 +10,12 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
+* :mod:`rnnlib.data.words`: word tokenisation and word vocabularies.
+* :mod:`rnnlib.data.reviews`: review sentences labelled positive or negative (Kotzias et al., vendored).
 """
 
 from rnnlib.data.dates import make_dates, render_date, split_by_date
+from rnnlib.data.reviews import LabelledSentences, Reviews, load_reviews, review_sentences
 from rnnlib.data.series import (
     LabelledSequences,
     Series,
@@ -42,6 +45,7 @@ from rnnlib.data.vocab import (
     collate_sequences,
     pad_batch,
 )
+from rnnlib.data.words import WordVocab, tokenize
 
 __all__ = [
     "make_dates", "render_date", "split_by_date",
@@ -52,4 +56,6 @@ __all__ = [
     "batchify", "bptt_chunks", "stdlib_corpus", "stdlib_files", "train_val_split_text",
     "BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "PaddedBatch", "Seq2SeqBatch", "Seq2SeqDataset", "SequenceBatch",
     "SequenceDataset", "Vocab", "collate_seq2seq", "collate_sequences", "pad_batch",
+    "LabelledSentences", "Reviews", "load_reviews", "review_sentences",
+    "WordVocab", "tokenize",
 ]
