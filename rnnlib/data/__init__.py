@@ -9,6 +9,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.dates`: dates written in many languages and formats, with ISO targets (Babel).
 * :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
+* :mod:`rnnlib.data.weather`: Seattle's daily weather 2012-2015 (from vega_datasets).
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
 """
 
@@ -42,6 +43,7 @@ from rnnlib.data.vocab import (
     collate_sequences,
     pad_batch,
 )
+from rnnlib.data.weather import seattle_weather
 
 __all__ = [
     "make_dates", "render_date", "split_by_date",
@@ -52,4 +54,5 @@ __all__ = [
     "batchify", "bptt_chunks", "stdlib_corpus", "stdlib_files", "train_val_split_text",
     "BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "PaddedBatch", "Seq2SeqBatch", "Seq2SeqDataset", "SequenceBatch",
     "SequenceDataset", "Vocab", "collate_seq2seq", "collate_sequences", "pad_batch",
+    "seattle_weather",
 ]
