@@ -63,7 +63,7 @@ def origin_windows(series, origins, T, K):
     Returns
     -------
     inputs : ndarray, shape (T, N, 1)
-        float32, time-major, as :func:`rnnlib.data.make_windows` returns them.
+        float32, time-major, as :func:`rnnlib.data.series.make_windows` returns them.
     targets : ndarray, shape (N, K)
         float64.
     """

@@ -2,7 +2,7 @@
 
 The file ``vega_datasets/_data/seattle-weather.csv`` ships with the package (vega_datasets 0.9, MIT licence;
 the data are NOAA's daily observations at Seattle, as collected for the Vega examples). It is read directly with
-:mod:`importlib.resources`, without going through ``vega_datasets.data``, whose remote datasets download on
+``importlib.resources``, without going through ``vega_datasets.data``, whose remote datasets download on
 first use: nothing here touches the network.
 """
 
