@@ -9,6 +9,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.dates`: dates written in many languages and formats, with ISO targets (Babel).
 * :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
+* :mod:`rnnlib.data.weather`: Seattle's daily weather 2012-2015 (from vega_datasets).
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
 * :mod:`rnnlib.data.words`: word tokenisation and word vocabularies.
 * :mod:`rnnlib.data.reviews`: review sentences labelled positive or negative (Kotzias et al., vendored).
@@ -46,6 +47,7 @@ from rnnlib.data.vocab import (
     pad_batch,
 )
 from rnnlib.data.words import WordVocab, tokenize
+from rnnlib.data.weather import seattle_weather
 
 __all__ = [
     "make_dates", "render_date", "split_by_date",
@@ -58,4 +60,5 @@ __all__ = [
     "SequenceDataset", "Vocab", "collate_seq2seq", "collate_sequences", "pad_batch",
     "LabelledSentences", "Reviews", "load_reviews", "review_sentences",
     "WordVocab", "tokenize",
+    "seattle_weather",
 ]
