@@ -71,10 +71,8 @@ class MinGRU(nn.Module):
     generator : torch.Generator, optional
         Source of the initial weights (torch's defaults for ``nn.Linear``).
 
-    Attributes
-    ----------
-    linear_z, linear_h : nn.ModuleList of nn.Linear
-        Per layer, the gate's and the candidate's maps, (D or H) -> H.
+    Layer l's gate and candidate maps are ``linear_z[l]`` and ``linear_h[l]``, ``nn.Linear`` from D (l = 0) or H
+    (l > 0) features to H.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
