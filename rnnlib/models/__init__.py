@@ -8,6 +8,7 @@ from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
 from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
 from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
 from rnnlib.models.forecast import SequenceRegressor
+from rnnlib.models.mingru import MinGRU, parallel_scan
 from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
 from rnnlib.models.sequence import SequenceClassifier, SequenceReader, SequenceTagger, make_rnn
 
@@ -17,4 +18,5 @@ __all__ = [
     "VectorToSequence", "CharLM", "detach_state",
     "DotAttention", "GeneralAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
     "beam_search", "beam_decode", "Hypothesis",
+    "MinGRU", "parallel_scan",
 ]

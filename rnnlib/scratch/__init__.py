@@ -25,6 +25,16 @@ from rnnlib.scratch.losses import (
 )
 from rnnlib.scratch.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from rnnlib.scratch.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from rnnlib.scratch.scan import (
+    blelloch_scan,
+    combine,
+    hillis_steele_scan,
+    linear_scan_backward,
+    linear_scan_forward,
+    log_space_scan,
+    scan_levels,
+    sequential_scan,
+)
 
 __all__ = [
     "additive_attention", "additive_attention_backward", "affine_backward", "affine_forward",
@@ -33,4 +43,6 @@ __all__ = [
     "gru_step_forward", "lstm_backward", "lstm_forward", "lstm_step_backward", "lstm_step_forward",
     "mse_loss", "mse_loss_backward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
     "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "blelloch_scan", "combine", "hillis_steele_scan", "linear_scan_backward", "linear_scan_forward",
+    "log_space_scan", "scan_levels", "sequential_scan",
 ]

@@ -1,0 +1,191 @@
+"""Wrong and alternative submissions for a09, used by the grader proofs."""
+
+NOTEBOOK = "a09_ctc_scan.ipynb"  # file name inside solutions/a09/
+AUTOGRADED_POINTS = 22  # total points of the grade: true code test cells
+MANUAL_POINTS = 4  # total points of the manually graded cells
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
+# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+WRONG = {
+    # The blank written as the id 0 instead of the argument: right whenever the blank happens to be 0.
+    "ctc: blank assumed to be 0": {"ctc-forward": '''
+def ctc_log_likelihood(log_probs, target, blank):
+    ext = np.zeros(2 * len(target) + 1, dtype=int)
+    ext[1::2] = target
+    S = len(ext)
+    skip = np.zeros(S, dtype=bool)
+    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    alpha = np.full(S, -np.inf)
+    alpha[:2] = log_probs[0, ext[:2]]
+    for t in range(1, len(log_probs)):
+        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
+        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+'''},
+    # The skip over a blank allowed at every label, also between two equal labels (which then merge).
+    "ctc: skip allowed between equal labels": {"ctc-forward": '''
+def ctc_log_likelihood(log_probs, target, blank):
+    ext = np.full(2 * len(target) + 1, blank)
+    ext[1::2] = target
+    S = len(ext)
+    skip = np.zeros(S, dtype=bool)
+    skip[2:] = ext[2:] != blank
+    alpha = np.full(S, -np.inf)
+    alpha[:2] = log_probs[0, ext[:2]]
+    for t in range(1, len(log_probs)):
+        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
+        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+'''},
+    # The recursion on probabilities, logarithm taken at the end: alpha underflows to 0 on long utterances.
+    "ctc: probabilities multiplied in linear space": {"ctc-forward": '''
+def ctc_log_likelihood(log_probs, target, blank):
+    probs = np.exp(log_probs)
+    ext = np.full(2 * len(target) + 1, blank)
+    ext[1::2] = target
+    S = len(ext)
+    alpha = np.zeros(S)
+    alpha[0], alpha[1] = probs[0, ext[0]], probs[0, ext[1]]
+    for t in range(1, len(probs)):
+        new = np.zeros(S)
+        for s in range(S):
+            total = alpha[s] + (alpha[s - 1] if s >= 1 else 0.0)
+            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
+                total += alpha[s - 2]
+            new[s] = total * probs[t, ext[s]]
+        alpha = new
+    return float(np.log(alpha[-1] + alpha[-2]))
+'''},
+    # Only paths that end in the final blank are counted, not those that end in the last label.
+    "ctc: only the final blank ends a path": {"ctc-forward": '''
+def ctc_log_likelihood(log_probs, target, blank):
+    ext = np.full(2 * len(target) + 1, blank)
+    ext[1::2] = target
+    S = len(ext)
+    skip = np.zeros(S, dtype=bool)
+    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    alpha = np.full(S, -np.inf)
+    alpha[:2] = log_probs[0, ext[:2]]
+    for t in range(1, len(log_probs)):
+        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
+        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
+    return float(alpha[-1])
+'''},
+    # Blanks removed before repeats are merged: two equal labels separated by a blank collapse into one.
+    "greedy: repeats collapsed across a blank": {"ctc-greedy": '''
+def ctc_greedy_decode(log_probs, blank):
+    best = [int(s) for s in np.argmax(log_probs, axis=1) if s != blank]
+    return [s for i, s in enumerate(best) if i == 0 or s != best[i - 1]]
+'''},
+    # The states before each step: h0, h_1, ..., h_{T-1} instead of h_1, ..., h_T (an exclusive scan).
+    "scan: off by one, states before each step": {"linear-scan": '''
+def linear_scan(a, b, h0):
+    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
+    shift, rounds = 1, 0
+    while shift < len(A):
+        A[shift:], B[shift:] = A[shift:] * A[:-shift], A[shift:] * B[:-shift] + B[shift:]
+        shift, rounds = 2 * shift, rounds + 1
+    hs = A * h0 + B
+    return np.concatenate([h0[None], hs[:-1]]), rounds
+'''},
+    # A updated first, then B computed from the already updated A: a round mixes two levels.
+    "scan: a round reads values it has already updated": {"linear-scan": '''
+def linear_scan(a, b, h0):
+    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
+    shift, rounds = 1, 0
+    while shift < len(A):
+        A[shift:] = A[shift:] * A[:-shift]
+        B[shift:] = A[shift:] * B[:-shift] + B[shift:]
+        shift, rounds = 2 * shift, rounds + 1
+    return A * h0 + B, rounds
+'''},
+    # The operator applied in the wrong order: the later step's input scaled by the earlier step's coefficient.
+    "scan: operator order swapped": {"linear-scan": '''
+def linear_scan(a, b, h0):
+    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
+    shift, rounds = 1, 0
+    while shift < len(A):
+        A[shift:], B[shift:] = A[shift:] * A[:-shift], A[:-shift] * B[shift:] + B[:-shift]
+        shift, rounds = 2 * shift, rounds + 1
+    return A * h0 + B, rounds
+'''},
+    # A correct loop, reported honestly: T rounds, not a parallel scan.
+    "scan: a sequential loop": {"linear-scan": '''
+def linear_scan(a, b, h0):
+    hs = np.empty(np.shape(a))
+    h = h0
+    for t in range(len(a)):
+        h = a[t] * h + b[t]
+        hs[t] = h
+    return hs, len(a)
+'''},
+}
+
+# A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
+# answer cell, which must score full marks.
+ALTERNATIVE = {
+    # A loop over the extended label with a hand-written log-sum-exp, and a dict for the previous frame.
+    "ctc-forward": '''
+def _logsumexp(values):
+    m = max(values)
+    if m == -math.inf:
+        return -math.inf
+    return m + math.log(sum(math.exp(v - m) for v in values))
+
+
+def ctc_log_likelihood(log_probs, target, blank):
+    ext = [blank]
+    for label in target:
+        ext += [int(label), blank]
+    prev = {0: log_probs[0][blank], 1: log_probs[0][ext[1]]}
+    for t in range(1, len(log_probs)):
+        cur = {}
+        for s, symbol in enumerate(ext):
+            terms = [prev.get(s, -math.inf), prev.get(s - 1, -math.inf)]
+            if s >= 2 and symbol != blank and symbol != ext[s - 2]:
+                terms.append(prev.get(s - 2, -math.inf))
+            cur[s] = _logsumexp(terms) + log_probs[t][symbol]
+        prev = cur
+    return _logsumexp([prev[len(ext) - 1], prev[len(ext) - 2]])
+''',
+    # itertools.groupby merges the runs.
+    "ctc-greedy": '''
+import itertools
+
+
+def ctc_greedy_decode(log_probs, blank):
+    path = np.asarray(log_probs).argmax(axis=-1).tolist()
+    return [symbol for symbol, _ in itertools.groupby(path) if symbol != blank]
+''',
+    # Blelloch's work-efficient scan: up-sweep, down-sweep, a final round; identity padding to a power of two.
+    "linear-scan": '''
+def linear_scan(a, b, h0):
+    T = len(a)
+    n = 1
+    while n < T:
+        n *= 2
+    A = np.concatenate([np.asarray(a, dtype=float), np.ones((n - T,) + np.shape(a)[1:])])
+    B = np.concatenate([np.asarray(b, dtype=float), np.zeros((n - T,) + np.shape(b)[1:])])
+    rounds, width = 0, 2
+    while width <= n:
+        hi = np.arange(width - 1, n, width)
+        lo = hi - width // 2
+        A[hi], B[hi] = A[lo] * A[hi], A[hi] * B[lo] + B[hi]
+        rounds, width = rounds + 1, width * 2
+    A[-1], B[-1] = 1.0, 0.0
+    width = n
+    while width >= 2:
+        hi = np.arange(width - 1, n, width)
+        lo = hi - width // 2
+        left_a, left_b = A[lo].copy(), B[lo].copy()
+        A[lo], B[lo] = A[hi], B[hi]
+        A[hi], B[hi] = left_a * A[hi], left_a * B[hi] + left_b
+        rounds, width = rounds + 1, width // 2
+    A_incl = np.asarray(a) * A[:T]
+    B_incl = np.asarray(a) * B[:T] + np.asarray(b)
+    return A_incl * h0 + B_incl, rounds + 1
+''',
+}
