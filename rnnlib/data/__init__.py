@@ -10,8 +10,10 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
+* :mod:`rnnlib.data.chorales`: Bach's four-part chorales (music21's corpus) as note grids and voice tokens.
 """
 
+from rnnlib.data.chorales import Chorale, load_chorales, split_chorales
 from rnnlib.data.dates import make_dates, render_date, split_by_date
 from rnnlib.data.series import (
     LabelledSequences,
@@ -44,6 +46,7 @@ from rnnlib.data.vocab import (
 )
 
 __all__ = [
+    "Chorale", "load_chorales", "split_chorales",
     "make_dates", "render_date", "split_by_date",
     "LabelledSequences", "Series", "Standardizer", "chronological_split", "co2", "digits_sequences",
     "make_windows", "stratified_split", "sunspots",
