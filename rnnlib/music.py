@@ -100,7 +100,7 @@ def synthesize(grid, seconds_per_step: float = 0.3, sample_rate: int = 8000,
         r = min(release, n)
         env[n - r:] *= np.linspace(1.0, 0.0, r)
         out[a:a + n] += tone * env
-    peak = np.abs(out).max()
+    peak = np.abs(out).max() if out.size else 0.0
     return (0.9 * out / peak if peak > 0 else out).astype(np.float32)
 
 

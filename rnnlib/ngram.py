@@ -132,8 +132,35 @@ class NGramLM:
             p = self._interpolate(k, np.full(V, h), h * V + words, p)
         return p
 
+    def distributions(self, sequence) -> np.ndarray:
+        """The model's distribution over every position's token given the tokens before it in ``sequence``.
+
+        Row t equals ``next_distribution(sequence[:t])``, computed for all rows at once.
+
+        Parameters
+        ----------
+        sequence : array-like of int, shape (T,)
+
+        Returns
+        -------
+        ndarray, shape (T, V), float64, rows sum to 1
+        """
+        self._check_fitted()
+        seq = self._check_tokens(sequence, "sequence")
+        T, V = seq.size, self.vocab_size
+        words = np.arange(V, dtype=np.int64)
+        p = np.full((T, V), 1.0 / V)
+        for k in range(1, self.order + 1):
+            if T < k:
+                break
+            # Row t >= k - 1 has the k - 1 tokens before it as context: the keys of seq[t-k+1:t], for t < T.
+            ctx = _keys(seq[:T - 1], k - 1, V) if k > 1 else np.zeros(T, dtype=np.int64)  # (T-k+1,)
+            grams = ctx[:, None] * V + words  # (T-k+1, V)
+            p[k - 1:] = self._interpolate(k, np.repeat(ctx, V), grams.ravel(), p[k - 1:].ravel()).reshape(-1, V)
+        return p
+
     def generate(self, prefix=None, max_len: int = 100, temperature: float = 1.0, eos: int | None = None,
-                 generator: np.random.Generator | int | None = None) -> np.ndarray:
+                 generator: np.random.Generator | int | None = None, allowed=None) -> np.ndarray:
         r"""Continue ``prefix`` with up to ``max_len`` tokens drawn one at a time from the model.
 
         Each token is drawn from :math:`p_\tau(w) \propto p(w \mid h)^{1/\tau}`, the same temperature as a
@@ -152,6 +179,10 @@ class NGramLM:
             Stop after generating this token (it is included).
         generator : numpy.random.Generator or int, optional
             Source of randomness (a seed is turned into a generator).
+        allowed : callable, optional
+            ``allowed(t)`` returns a bool array (V,) of the tokens permitted at position t of the whole sequence
+            (prefix included, counted from 0); the others get probability 0 (constrained sampling, for a token
+            grammar the model need not learn).
 
         Returns
         -------
@@ -169,10 +200,13 @@ class NGramLM:
         start = len(tokens)
         for _ in range(max_len):
             p = self.next_distribution(tokens[max(0, len(tokens) - (self.order - 1)):])
+            if allowed is not None:
+                p = p * _check_allowed(allowed(len(tokens)), self.vocab_size)
             if temperature == 0:
                 w = int(p.argmax())
             else:
-                logits = np.log(p) / temperature
+                with np.errstate(divide="ignore"):  # forbidden tokens: log 0 = -inf, then exp gives 0
+                    logits = np.log(p) / temperature
                 q = np.exp(logits - logits.max())
                 w = int(rng.choice(self.vocab_size, p=q / q.sum()))
             tokens.append(w)
@@ -207,6 +241,14 @@ class NGramLM:
     def _check_fitted(self):
         if self._grams is None:
             raise ValueError("the model has no counts yet: call fit(sequences) first")
+
+
+def _check_allowed(mask, V: int) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.shape != (V,) or mask.dtype != bool or not mask.any():
+        raise ValueError(f"allowed(t) must return a bool array of shape (V,) = ({V},) with at least one True, "
+                         f"got shape {mask.shape}, dtype {mask.dtype}")
+    return mask
 
 
 def _keys(seq: np.ndarray, k: int, V: int) -> np.ndarray:

@@ -102,3 +102,26 @@ def test_errors_name_the_problem():
         model.generate([1], 3, temperature=-1)
     with pytest.raises(ValueError, match="at least one token"):
         NGramLM(2, 5).fit([[]])
+
+
+@pytest.mark.parametrize("order", [1, 2, 4])
+def test_distributions_are_next_distribution_at_every_position(rng, order):
+    V = 6
+    model = NGramLM(order, V).fit([rng.integers(0, V, size=60)])
+    seq = rng.integers(0, V, size=9)
+    dists = model.distributions(seq)
+    assert dists.shape == (9, V)
+    for t in range(seq.size):
+        np.testing.assert_allclose(dists[t], model.next_distribution(seq[:t]), rtol=1e-12)
+    np.testing.assert_allclose(np.log(dists[np.arange(9), seq]), model.log_prob(seq), rtol=1e-12)
+
+
+def test_generate_respects_allowed_tokens():
+    model = NGramLM(2, 4).fit([[0, 1, 2, 3] * 5])
+    even = lambda t: np.array([True, False, True, False])  # noqa: E731
+    out = model.generate([0], 50, generator=0, allowed=even)
+    assert set(out.tolist()) <= {0, 2}
+    by_position = lambda t: np.arange(4) == t % 4  # noqa: E731
+    assert model.generate([0], 7, temperature=0, allowed=by_position).tolist() == [1, 2, 3, 0, 1, 2, 3]
+    with pytest.raises(ValueError, match="allowed"):
+        model.generate([0], 3, allowed=lambda t: np.zeros(4, dtype=bool))

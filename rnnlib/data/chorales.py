@@ -18,7 +18,7 @@ of DeepBach (Hadjeres et al. 2017) on a coarser grid.
 
 **The tokens.** :func:`encode` reads the grid row by row, soprano to bass, one token per voice and step, so a
 step is 4 tokens, between ``BOS`` and ``EOS``. A token names its voice and what that voice does: start pitch p,
-hold, or rest, so the position inside a step needs no separator (as in BachBot, Liang 2016, with the voice
+hold, or rest, so the position inside a step needs no separator (as in BachBot, Liang et al. 2017, with the voice
 folded into the token). V = 2 + 4 (P + 2) with P the pitches from ``LOWEST`` to ``HIGHEST``.
 """
 
@@ -267,6 +267,29 @@ def decode(tokens) -> np.ndarray:
                 row.append(0)
         rows.append(row)
     return np.array(rows, dtype=np.int8).reshape(-1, 4)
+
+
+def legal_mask(T: int) -> np.ndarray:
+    """Which tokens the encoding's grammar permits at each position of a sequence of T tokens.
+
+    Position 0 is ``BOS``; position p >= 1 belongs to voice (p - 1) mod 4 and permits that voice's tokens
+    only, and at the start of a step (voice 0) also ``EOS``. A model can waste probability on tokens that can
+    never occur there; renormalising over the permitted ones removes that handicap, and sampling under the mask
+    keeps every sample well formed.
+
+    Returns
+    -------
+    ndarray, shape (T, V), bool
+    """
+    mask = np.zeros((T, VOCAB_SIZE), dtype=bool)
+    mask[0, BOS] = True
+    p = np.arange(1, T)
+    voice = (p - 1) % 4
+    for v in range(4):
+        rows = p[voice == v]
+        mask[rows, 2 + v * _PER_VOICE:2 + (v + 1) * _PER_VOICE] = True
+    mask[p[voice == 0], EOS] = True
+    return mask
 
 
 def token_name(token: int) -> str:

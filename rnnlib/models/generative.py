@@ -10,6 +10,8 @@ model's own choice is fed back, one step at a time.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -286,7 +288,7 @@ class CharLM(nn.Module):
             self.train(was_training)
 
     def generate(self, prefix, max_len: int, temperature: float = 1.0, eos: int | None = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None, allowed=None) -> torch.Tensor:
         r"""Continue ``prefix`` with up to ``max_len`` tokens, stopping after ``eos``: the course's one
         generation interface (see :meth:`sample` for the temperature, the same draw without ``eos``).
 
@@ -303,6 +305,10 @@ class CharLM(nn.Module):
             End token; generation stops once it is drawn (it is included).
         generator : torch.Generator, optional
             Source of randomness.
+        allowed : callable, optional
+            ``allowed(t)`` returns a bool array or tensor (V,) of the tokens permitted at position t of the
+            whole sequence (prefix included, counted from 0); the others get logit :math:`-\infty`
+            (constrained sampling, for a token grammar that must hold).
 
         Returns
         -------
@@ -332,6 +338,12 @@ class CharLM(nn.Module):
                 new = []
                 for _ in range(max_len):
                     last = logits[-1, 0]  # (V,)
+                    if allowed is not None:
+                        mask = torch.as_tensor(allowed(prefix.shape[0] + len(new)), device=device)
+                        if mask.shape != (self.vocab_size,) or mask.dtype != torch.bool or not mask.any():
+                            raise ValueError(f"allowed(t) must return a bool array of shape (V,) = "
+                                             f"({self.vocab_size},) with at least one True, got {tuple(mask.shape)}")
+                        last = last.masked_fill(~mask, -math.inf)
                     if temperature == 0:
                         token = last.argmax()
                     else:

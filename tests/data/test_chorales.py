@@ -107,3 +107,13 @@ def test_errors_name_the_problem(tmp_path):
         bach.encode(np.array([[100, 60, 50, 40]], dtype=np.int8))
     with pytest.raises(ValueError, match="Riemenschneider"):
         bach.derive_chorales(["bach/nonexistent"])
+
+
+def test_every_encoded_chorale_obeys_the_grammar(chorales):
+    for c in chorales[:30]:
+        tokens = bach.encode(c.grid)
+        mask = bach.legal_mask(len(tokens))
+        assert mask[np.arange(len(tokens)), tokens].all(), c.name
+    mask = bach.legal_mask(6)
+    assert mask[0].sum() == 1 and mask[1, bach.EOS] and not mask[2, bach.EOS]
+    assert [bach.token_name(t)[0] for t in np.flatnonzero(mask[3])] == ["T"] * (bach.N_PITCHES + 2)

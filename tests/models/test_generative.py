@@ -180,3 +180,12 @@ def test_char_lm_generate_draws_like_sample_and_stops_at_eos():
         model.generate(None, 5)
     with pytest.raises(ValueError, match="eos"):
         model.generate([1], 5, eos=7)
+
+
+def test_char_lm_generate_respects_allowed_tokens():
+    model = CharLM(7, 5, 8, cell="gru", generator=gen(0))
+    by_position = lambda t: torch.arange(7) == (t % 7)  # noqa: E731 - position t permits token t mod 7 only
+    out = model.generate([3, 4], 9, temperature=1.0, allowed=by_position, generator=gen(1))
+    assert out.tolist() == [2, 3, 4, 5, 6, 0, 1, 2, 3]
+    with pytest.raises(ValueError, match="allowed"):
+        model.generate([1], 2, allowed=lambda t: torch.zeros(7, dtype=torch.bool))
