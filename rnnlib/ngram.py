@@ -18,10 +18,11 @@ after :math:`h`. A context followed by many different tokens gives more weight t
 never seen (:math:`c(h) = 0`) hands over to it entirely. Every token of the vocabulary keeps a probability of at
 least :math:`\lambda / V` for some :math:`\lambda > 0`, so a held-out loss is always finite.
 
-The module is numpy only, like :mod:`rnnlib.scratch`, but it is not a recurrent network, so it lives beside
-:mod:`rnnlib.train` rather than in the scratch package. Counting is vectorised: an n-gram of token ids is
-packed into one int64 key in base V, and the counts of each order are a sorted array of keys that
-``np.searchsorted`` looks up, so a model of order 5 over a million tokens is fitted in about a second.
+The module is numpy only, like ``rnnlib.scratch``, but it is not a recurrent network, so it lives beside
+:mod:`rnnlib.train` rather than in the scratch package, where any chapter or exercise can use it as a baseline,
+for characters or for notes. Counting is vectorised: an n-gram of token ids is packed into one int64 key in base
+V, and the counts of each order are a sorted array of keys that ``np.searchsorted`` looks up, so a model of
+order 5 over a million tokens is fitted in seconds.
 """
 
 from __future__ import annotations
