@@ -335,7 +335,7 @@ def piano_roll(grid, seconds_per_step: float | None = None, title: str | None = 
     ax.set_ylabel("pitch")
     if title:
         ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper right", fontsize=7, ncols=4)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)  # beside the notes
     _tidy(ax)
     return fig
 
