@@ -1,5 +1,6 @@
-r"""The course's figures: training curves, state and attention heatmaps, gradients by lag, forecasts and confusion
-matrices; the diagram of an RNN unrolled in time comes from :mod:`rnnlib.diagrams` and is re-exported here.
+r"""The course's figures: training curves, state and attention heatmaps, gradients by lag, forecasts, confusion
+matrices and piano rolls; the diagram of an RNN unrolled in time comes from :mod:`rnnlib.diagrams` and is
+re-exported here.
 
 Shapes are time-major. Symbols: T time steps, B batch, H hidden units, S source length, C classes.
 
@@ -288,6 +289,54 @@ def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize: bool = Tr
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     fig.colorbar(image, ax=ax, label="share of true class" if normalize else "count")
+    return fig
+
+
+def piano_roll(grid, seconds_per_step: float | None = None, title: str | None = None,
+               ax: Axes | None = None) -> Figure:
+    """The notes of a four-voice grid (:mod:`rnnlib.data.chorales`) as bars, one colour per voice.
+
+    Parameters
+    ----------
+    grid : array of int, shape (T, 4)
+        ``+p`` starts MIDI pitch p, ``-p`` holds it, 0 rests; voices soprano, alto, tenor, bass.
+    seconds_per_step : float, optional
+        Label the time axis in seconds instead of grid steps.
+    title : str, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of in a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each note a bar from its start to its end at the height of its pitch, with a gap before the next note;
+        the y ticks name every C.
+    """
+    from rnnlib.music import notes
+
+    g = np.asarray(grid)
+    if g.ndim != 2 or g.shape[1] != 4 or not np.issubdtype(g.dtype, np.integer):
+        raise ValueError(f"grid must be an integer array of shape (T, 4), got shape {g.shape}")
+    scale = 1.0 if seconds_per_step is None else seconds_per_step
+    fig, ax = _axes(ax, (9, 3.2))
+    colors = ("tab:red", "tab:orange", "tab:green", "tab:blue")
+    for v, name in enumerate(("soprano", "alto", "tenor", "bass")):
+        bars = [(start * scale, (length - 0.15) * scale) for voice, start, length, _ in notes(g) if voice == v]
+        heights = [midi for voice, _, _, midi in notes(g) if voice == v]
+        for (x, w), y in zip(bars, heights):
+            ax.broken_barh([(x, w)], (y - 0.4, 0.8), color=colors[v], label=name if (x, w) == bars[0] else None)
+    sounding = np.abs(g[g != 0]) if (g != 0).any() else np.array([60])
+    lo, hi = int(sounding.min()) - 2, int(sounding.max()) + 2
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(0, len(g) * scale)
+    cs = [c for c in range(lo, hi + 1) if c % 12 == 0]
+    ax.set_yticks(cs, [f"C{c // 12 - 1}" for c in cs])
+    ax.set_xlabel("time (s)" if seconds_per_step is not None else "time step (eighth notes)")
+    ax.set_ylabel("pitch")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)  # beside the notes
+    _tidy(ax)
     return fig
 
 

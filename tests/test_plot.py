@@ -203,3 +203,20 @@ def test_plotting_leaves_pyplot_and_rcparams_alone():
     plot.training_curves(history())
     plot.unrolled_graph()
     assert plt.get_fignums() == [] and dict(matplotlib.rcParams) == before
+
+
+def test_piano_roll_draws_one_bar_per_note_in_its_voice_colour():
+    grid = np.array([[72, 64, 55, 48], [-72, 65, -55, 0], [74, -65, -55, 43]], dtype=np.int8)
+    fig = plot.piano_roll(grid, title="three chords")
+    ax = fig.axes[0]
+    bars = [c for c in ax.collections]
+    assert len(bars) == 7  # S: 72, 74; A: 64, 65; T: 55; B: 48, 43
+    spans = sorted((round(b.get_paths()[0].vertices[:, 0].min(), 2), round(b.get_paths()[0].vertices[:, 1].min(), 1))
+                   for b in bars)
+    assert (0.0, 71.6) in spans and (0.0, 47.6) in spans and (2.0, 42.6) in spans
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["soprano", "alto", "tenor", "bass"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["C3", "C4", "C5"]
+    assert ax.get_title() == "three chords" and "eighth" in ax.get_xlabel()
+    assert "(s)" in plot.piano_roll(grid, seconds_per_step=0.3).axes[0].get_xlabel()
+    with pytest.raises(ValueError, match=r"\(T, 4\)"):
+        plot.piano_roll(np.zeros((3, 2), dtype=int))

@@ -13,8 +13,10 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
 * :mod:`rnnlib.data.words`: word tokenisation and word vocabularies.
 * :mod:`rnnlib.data.reviews`: review sentences labelled positive or negative (Kotzias et al., vendored).
+* :mod:`rnnlib.data.chorales`: Bach's four-part chorales (music21's corpus) as note grids and voice tokens.
 """
 
+from rnnlib.data.chorales import Chorale, load_chorales, split_chorales
 from rnnlib.data.dates import make_dates, render_date, split_by_date
 from rnnlib.data.reviews import LabelledSentences, Reviews, load_reviews, review_sentences
 from rnnlib.data.series import (
@@ -50,6 +52,7 @@ from rnnlib.data.words import WordVocab, tokenize
 from rnnlib.data.weather import seattle_weather
 
 __all__ = [
+    "Chorale", "load_chorales", "split_chorales",
     "make_dates", "render_date", "split_by_date",
     "LabelledSequences", "Series", "Standardizer", "chronological_split", "co2", "digits_sequences",
     "make_windows", "stratified_split", "sunspots",

@@ -10,6 +10,8 @@ model's own choice is fed back, one step at a time.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -282,5 +284,75 @@ class CharLM(nn.Module):
                                                    generator=generator)[0]
                     logits, state = self(new[t].view(1, 1), state)  # (1, 1, V)
                 return new
+        finally:
+            self.train(was_training)
+
+    def generate(self, prefix, max_len: int, temperature: float = 1.0, eos: int | None = None,
+                 generator: torch.Generator | None = None, allowed=None) -> torch.Tensor:
+        r"""Continue ``prefix`` with up to ``max_len`` tokens, stopping after ``eos``: the course's one
+        generation interface (see :meth:`sample` for the temperature, the same draw without ``eos``).
+
+        Parameters
+        ----------
+        prefix : list of int or Tensor, shape (P,), int64
+            At least one token id (for a corpus of separate sequences, its start token): a language model
+            without a start token has nothing to condition its first prediction on, so None is refused.
+        max_len : int
+            Most tokens to generate.
+        temperature : float
+            :math:`\tau \ge 0`; 0 is greedy.
+        eos : int, optional
+            End token; generation stops once it is drawn (it is included).
+        generator : torch.Generator, optional
+            Source of randomness.
+        allowed : callable, optional
+            ``allowed(t)`` returns a bool array or tensor (V,) of the tokens permitted at position t of the
+            whole sequence (prefix included, counted from 0); the others get logit :math:`-\infty`
+            (constrained sampling, for a token grammar that must hold).
+
+        Returns
+        -------
+        Tensor, shape (T',), int64
+            The new tokens without the prefix; T' is ``max_len`` unless ``eos`` came first.
+        """
+        if prefix is None:
+            raise ValueError("CharLM.generate needs a prefix of at least one token, e.g. [bos]")
+        if not temperature >= 0:
+            raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
+        if max_len < 0:
+            raise ValueError(f"max_len must be >= 0, got {max_len}")
+        if eos is not None and not 0 <= eos < self.vocab_size:
+            raise ValueError(f"eos must be a token id in [0, V) with V={self.vocab_size}, got {eos}")
+        device = self.head.weight.device
+        if not isinstance(prefix, torch.Tensor):
+            prefix = torch.tensor(list(prefix), dtype=torch.long)
+        prefix = check_tokens("prefix", prefix, 1, "(P,)").to(device)
+        if prefix.shape[0] == 0 or prefix.min() < 0 or prefix.max() >= self.vocab_size:
+            raise ValueError(f"prefix must hold at least one token id in [0, V) with V={self.vocab_size}, "
+                             f"got {prefix.tolist()}")
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                logits, state = self(prefix[:, None])  # (P, 1, V)
+                new = []
+                for _ in range(max_len):
+                    last = logits[-1, 0]  # (V,)
+                    if allowed is not None:
+                        mask = torch.as_tensor(allowed(prefix.shape[0] + len(new)), device=device)
+                        if mask.shape != (self.vocab_size,) or mask.dtype != torch.bool or not mask.any():
+                            raise ValueError(f"allowed(t) must return a bool array of shape (V,) = "
+                                             f"({self.vocab_size},) with at least one True, got {tuple(mask.shape)}")
+                        last = last.masked_fill(~mask, -math.inf)
+                    if temperature == 0:
+                        token = last.argmax()
+                    else:
+                        token = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1,
+                                                  generator=generator)[0]
+                    new.append(token)
+                    if eos is not None and token.item() == eos:
+                        break
+                    logits, state = self(token.view(1, 1), state)  # (1, 1, V)
+                return torch.stack(new) if new else torch.zeros(0, dtype=torch.long, device=device)
         finally:
             self.train(was_training)

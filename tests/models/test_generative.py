@@ -165,3 +165,27 @@ def test_bad_inputs_raise():
         v2s(torch.zeros(2, F), tokens((T, B)))
     with pytest.raises(ValueError, match="bos"):
         VectorToSequence(F, H, V, bos=V)
+
+
+def test_char_lm_generate_draws_like_sample_and_stops_at_eos():
+    model = CharLM(7, 5, 8, cell="lstm", generator=gen(0))
+    free = model.generate([1, 2], 40, temperature=1.0, generator=gen(3))
+    assert torch.equal(free, model.sample([1, 2], 40, generator=gen(3)))
+    eos = int(free[10])
+    first = free.tolist().index(eos)
+    cut = model.generate([1, 2], 40, temperature=1.0, eos=eos, generator=gen(3))
+    assert cut.tolist() == free[:first + 1].tolist()
+    assert model.generate([1], 0).shape == (0,)
+    with pytest.raises(ValueError, match="prefix"):
+        model.generate(None, 5)
+    with pytest.raises(ValueError, match="eos"):
+        model.generate([1], 5, eos=7)
+
+
+def test_char_lm_generate_respects_allowed_tokens():
+    model = CharLM(7, 5, 8, cell="gru", generator=gen(0))
+    by_position = lambda t: torch.arange(7) == (t % 7)  # noqa: E731 - position t permits token t mod 7 only
+    out = model.generate([3, 4], 9, temperature=1.0, allowed=by_position, generator=gen(1))
+    assert out.tolist() == [2, 3, 4, 5, 6, 0, 1, 2, 3]
+    with pytest.raises(ValueError, match="allowed"):
+        model.generate([1], 2, allowed=lambda t: torch.zeros(7, dtype=torch.bool))
