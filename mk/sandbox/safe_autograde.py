@@ -2,13 +2,15 @@
 
 Usage, from the course root (``make autograde A=a01 [JOBS=4]`` runs this)::
 
-    python mk/sandbox/safe_autograde.py a01 [--jobs N] [--student-timeout S] [nbgrader autograde options]
+    python mk/sandbox/safe_autograde.py a01 [--jobs N] [--student-timeout S] [--shard K/M] [nbgrader options]
 
 1. The gradebook (nbgrader's ``db_url``: SQLite by default, or PostgreSQL) is backed up to
    ``gradebook-backups/``: SQLite's online backup (``gradebook-<time>.db``) or ``pg_dump`` (``.pgdump``).
 2. ``nbgrader autograde`` runs; nbgrader_config.py puts every submission in the sandbox kernel. With
    ``--jobs N`` the students are graded by N workers at once (parallel_autograde.py), each student in an
    ``nbgrader autograde --student`` process of its own; progress and failed students are printed.
+   ``--shard K/M`` grades only the K-th of every M students, so that M machines sharing the course folder and
+   a PostgreSQL gradebook grade one class together (book/guide_hub.md).
 3. The gradebook is checked: its integrity (SQLite's integrity check; PostgreSQL: reachable, nbgrader's tables),
    and every row that this run had no business changing (other assignments, students without a submission of
    this one, the assignment's cells, the students themselves) is exactly as it was. If not, the damaged
@@ -44,25 +46,32 @@ def graded_students(root: Path, assignment: str, args: list[str]) -> list[str]:
     return students
 
 
-def split_options(options: list[str]) -> tuple[int | None, float, list[str]]:
-    """``--jobs N`` and ``--student-timeout S`` (ours), and the rest (nbgrader's)."""
-    jobs, timeout, rest = None, 3600.0, []
+def split_options(options: list[str]) -> tuple[int | None, float, tuple[int, int] | None, list[str]]:
+    """``--jobs N``, ``--student-timeout S`` and ``--shard K/M`` (ours), and the rest (nbgrader's)."""
+    jobs, timeout, shard, rest = None, 3600.0, None, []
     it = iter(options)
     for arg in it:
         name, _, value = arg.partition("=")
-        if name in ("--jobs", "--student-timeout"):
+        if name in ("--jobs", "--student-timeout", "--shard"):
             value = value or next(it, "")
             try:
-                number = float(value)
+                if name == "--shard":
+                    k, m = (int(x) for x in value.split("/"))
+                    if not 1 <= k <= m:
+                        raise ValueError
+                    shard = (k, m)
+                elif name == "--jobs":
+                    jobs = max(1, int(value))
+                else:
+                    timeout = float(value)
             except ValueError:
-                raise SystemExit(f"safe_autograde: {name} needs a number, not {value!r}")
-            if name == "--jobs":
-                jobs = max(1, int(number))
-            else:
-                timeout = number
+                raise SystemExit(f"safe_autograde: {name} needs {'K/M with 1 <= K <= M' if name == '--shard' else 'a number'}"
+                                 f", not {value!r}")
         else:
             rest.append(arg)
-    return jobs, timeout, rest
+    if shard and jobs is None:
+        jobs = 1
+    return jobs, timeout, shard, rest
 
 
 def grade_in_one_call(root: Path, assignment: str, options: list[str], env: dict[str, str], nbgrader: str) -> int:
@@ -81,7 +90,7 @@ def main(argv: list[str], root: Path | None = None) -> int:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     assignment = argv[0]
-    jobs, student_timeout, options = split_options(argv[1:])
+    jobs, student_timeout, shard, options = split_options(argv[1:])
     root = (root or Path.cwd()).resolve()
     if not (root / "nbgrader_config.py").is_file():
         print(f"safe_autograde: no nbgrader_config.py in {root}: run it from the course root", file=sys.stderr)
@@ -92,7 +101,11 @@ def main(argv: list[str], root: Path | None = None) -> int:
     env = dict(os.environ)
     nbgrader = str(bin_dir / "nbgrader")
     backups = root / "gradebook-backups"
+    # With --shard K/M this machine grades every M-th student, other machines the others, at the same time.
+    # The unchanged-rows check then spares every student's submission of this assignment, which the other
+    # machines are writing.
     students = graded_students(root, assignment, options)
+    mine = students[shard[0] - 1::shard[1]] if shard else students
     saved = before = None
     try:
         db_url = course_db_url(root, options)
@@ -117,7 +130,7 @@ def main(argv: list[str], root: Path | None = None) -> int:
     if jobs is None:
         status = grade_in_one_call(root, assignment, options, env, nbgrader)
     else:
-        pool = Pool(root, assignment, students, options, jobs=jobs, db_url=db_url, nbgrader=nbgrader, env=env,
+        pool = Pool(root, assignment, mine, options, jobs=jobs, db_url=db_url, nbgrader=nbgrader, env=env,
                     student_timeout=student_timeout)
         try:
             status = int(any(not o.ok for o in pool.run()))

@@ -6,6 +6,8 @@ notebook file that is not JSON at all. The same class is graded twice, in two te
 same release: serially (one ``nbgrader autograde`` call, what ``make autograde`` did before) and by
 ``safe_autograde.py --jobs 2``, during which the test kills one worker's nbgrader process with SIGKILL, as the
 out-of-memory killer or an impatient admin would. Every grade, comment and error output must be the same.
+A third course grades the class into PostgreSQL (tests/grading/pgcluster.py) from two processes at once,
+``--shard 1/2`` and ``--shard 2/2``, as two grading machines sharing the gradebook would: the same grades again.
 """
 
 from __future__ import annotations
@@ -50,7 +52,11 @@ def class_of(case: harness.Case, release: nbformat.NotebookNode) -> dict[str, nb
 
 
 def make_class(root: Path, case: harness.Case) -> harness.Course:
-    course = harness.Course(root, case, CONFIG)
+    return make_class_with(root, case, "")
+
+
+def make_class_with(root: Path, case: harness.Case, extra: str) -> harness.Course:
+    course = harness.Course(root, case, CONFIG + "\n" + extra)
     generate = course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
     assert generate.returncode == 0, generate.stderr[-3000:]
     release = nbformat.read(course.release_path, as_version=4)
@@ -178,3 +184,29 @@ def test_serial_run_is_the_reference(serial):
     course, proc, expected = serial
     assert "gradebook checked" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert len(expected) >= 10, sorted(expected)
+
+
+@pytest.fixture(scope="module")
+def two_machines_on_postgres(tmp_path_factory, case):
+    """The class graded by two 'machines' at once (--shard 1/2 and 2/2) sharing one PostgreSQL gradebook."""
+    import pgcluster
+
+    url = pgcluster.cluster().create_database("parallel_class")
+    course = make_class_with(tmp_path_factory.mktemp("postgres"), case, f"c.CourseDirectory.db_url = {url!r}")
+    procs = [subprocess.Popen([sys.executable, str(SAFE_AUTOGRADE), ASSIGNMENT, "--force", f"--shard={k}/2"],
+                              cwd=course.root, env=course.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for k in (1, 2)]
+    outputs = [p.communicate(timeout=1800) for p in procs]
+    return course, [p.returncode for p in procs], outputs, results(course, url)
+
+
+def test_two_grading_machines_sharing_postgres_equal_serial_sqlite(serial, two_machines_on_postgres):
+    _, _, expected = serial
+    course, statuses, outputs, got = two_machines_on_postgres
+    logs = "\n".join(o + e for o, e in outputs)
+    assert set(got) == set(expected), logs[-4000:]
+    for student in sorted(expected):
+        assert got[student] == expected[student], student
+    assert sorted(statuses) == [0, 1], logs[-4000:]  # the shard with the corrupt notebook reports it
+    for out, err in outputs:
+        assert ".pgdump" in out and "gradebook checked" in out, out[-2000:] + err[-2000:]
