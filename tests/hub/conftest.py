@@ -1,0 +1,20 @@
+"""One JupyterHub for the whole session (tests/hub/hubserver.py), started on first use and stopped at the end."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+
+import hubserver  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def hub():
+    server = hubserver.Hub()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
