@@ -85,7 +85,7 @@ class Pool:
                  db_url: str, nbgrader: str, env: dict[str, str], student_timeout: float = 3600,
                  out=sys.stdout):
         self.root, self.assignment, self.students, self.jobs = root, assignment, students, max(1, jobs)
-        self.options = [o for o in without_student(options)]
+        self.options = without_student(options)
         self.db_url, self.nbgrader, self.env = worker_db_url(db_url), nbgrader, env
         self.student_timeout, self.out = student_timeout, out
         self.slots: queue.Queue[int] = queue.Queue()

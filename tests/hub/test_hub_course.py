@@ -177,15 +177,47 @@ def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres
     assert 0 < FLOW["submissions"][bob]["code_score"] < FLOW["submissions"][bob]["max_code_score"]
 
 
-def test_instructor_grades_a_written_answer_and_releases_feedback(hub):
+def browser_login(chromium, hub, name: str):
+    """A Chromium page logged in to the hub as ``name`` through the login form."""
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input#username_input", name)
+    page.fill("input#password_input", hub.passwords[name])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r".*/(hub/(home|spawn.*)|user/.*)$"), timeout=120_000)
+    return page
+
+
+def test_instructor_grades_a_written_answer_in_the_formgrader_and_releases_feedback(hub, chromium):
+    """In Chromium: the instructor logs in, opens alice's submission in the formgrader and types a score for a
+    written answer. Bob's written answer is graded through the formgrader's API; then feedback is released."""
     alice, bob, _ = hub.students
-    for student, points in ((alice, 2.0), (bob, 1.0)):
-        submission_id = FLOW["submissions"][student]["id"]
-        grades = formgrader(hub, "GET", "/grades", params={"submission_id": submission_id}).json()
-        written = next(g for g in grades if g["max_score"] and g.get("auto_score") is None)
-        r = formgrader(hub, "PUT", f"/grade/{written['id']}", data=json.dumps({"manual_score": points}))
-        assert r.status_code == 200, r.text
-        FLOW.setdefault("written", {})[student] = (written["name"], points)
+    page = browser_login(chromium, hub, hub.instructor)
+    submission_id = FLOW["submissions"][alice]["id"]
+    grades = formgrader(hub, "GET", "/grades", params={"submission_id": submission_id}).json()
+    written = next(g for g in grades if g["max_score"] and g.get("auto_score") is None)
+    page.goto(f"{hub.url}/services/{COURSE}/formgrader/submissions/{submission_id}/?index=0")
+    box = page.locator(f"input.score#{written['name']}")
+    box.wait_for(timeout=120_000)
+    box.fill("2")
+    box.press("Tab")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        saved = {g["id"]: g for g in formgrader(hub, "GET", "/grades",
+                                                  params={"submission_id": submission_id}).json()}
+        if saved[written["id"]]["manual_score"] == 2:
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(f"the score typed in the formgrader was not saved: {saved[written['id']]}")
+    page.context.close()
+    FLOW.setdefault("written", {})[alice] = (written["name"], 2.0)
+
+    grades = formgrader(hub, "GET", "/grades", params={"submission_id": FLOW["submissions"][bob]["id"]}).json()
+    written = next(g for g in grades if g["max_score"] and g.get("auto_score") is None)
+    r = formgrader(hub, "PUT", f"/grade/{written['id']}", data=json.dumps({"manual_score": 1.0}))
+    assert r.status_code == 200, r.text
+    FLOW["written"][bob] = (written["name"], 1.0)
     for step in ("generate_feedback", "release_feedback"):
         r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/{step}")
         assert r.status_code == 200 and r.json()["success"], (step, r.text[-3000:])
@@ -211,3 +243,22 @@ def test_each_student_fetches_their_own_feedback_and_score_only(hub):
     nothing = assignment_action(hub, carol, "fetch_feedback")
     r = as_user(hub, carol, "GET", f"/user/{carol}/api/contents/{COURSE}/{ASSIGNMENT}/feedback")
     assert r.status_code == 404 or not r.json()["content"], nothing
+
+
+def test_in_chromium_a_student_reads_her_feedback_and_not_another_students_work(hub, chromium):
+    alice, bob, carol = hub.students
+    page = browser_login(chromium, hub, alice)
+    folder = f"/user/{alice}/api/contents/{COURSE}/{ASSIGNMENT}/feedback"
+    stamp = as_user(hub, alice, "GET", folder).json()["content"][0]["name"]
+    page.goto(f"{hub.url}/user/{alice}/files/{COURSE}/{ASSIGNMENT}/feedback/{stamp}/{NOTEBOOK_ID}.html")
+    text = page.locator("body").inner_text(timeout=120_000)
+    score = FLOW["submissions"][alice]["code_score"] + FLOW["written"][alice][1]
+    assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/", text), text[:1500]
+    page.context.close()
+
+    page = browser_login(chromium, hub, carol)
+    response = page.goto(f"{hub.url}/user/{alice}/files/{COURSE}/{ASSIGNMENT}/feedback/{stamp}/{NOTEBOOK_ID}.html")
+    body = page.locator("body").inner_text(timeout=120_000)
+    assert response.status in (403, 404) or "403" in body or "not allowed" in body.lower(), body[:1000]
+    assert "Score:" not in body
+    page.context.close()
