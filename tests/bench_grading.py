@@ -8,7 +8,8 @@ deleted, tests neutered), repeated in turn. The endless loop of the grader proof
 cell timeout of waiting, which would measure the timeout, not the grader. The class is graded with
 ``safe_autograde.py --force`` (what ``make autograde`` runs: backup, sandbox, check) in one ``nbgrader
 autograde`` call ("serial") and with ``--jobs J`` for each J, on each gradebook. Printed per run: wall seconds,
-students per minute, and the speed-up over the serial run on the same gradebook.
+students per minute, the speed-up over the serial run on the same gradebook, and the load average at the end
+(other work on the machine slows the wall times down: compare runs made under the same load).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def class_of(case: harness.Case, release: nbformat.NotebookNode, size: int) -> d
     return {f"s{i:03d}-{kinds[i % len(kinds)][0]}": kinds[i % len(kinds)][1] for i in range(size)}
 
 
-def grade(course: harness.Course, jobs: int | None) -> tuple[float, str]:
+def grade(course: harness.Course, jobs: int | None) -> float:
+    """Wall seconds of one run."""
     args = [sys.executable, str(SAFE_AUTOGRADE), course.case.assignment, "--force"]
     if jobs is not None:
         args.append(f"--jobs={jobs}")
@@ -44,7 +46,7 @@ def grade(course: harness.Course, jobs: int | None) -> tuple[float, str]:
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return seconds, proc.stdout
+    return seconds
 
 
 def main() -> None:
@@ -57,7 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     jobs_values = sorted({int(j) for j in args.jobs.split(",")})
     print(f"{os.cpu_count()} cores; {args.students} students per class; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'assignment':10} {'gradebook':9} {'run':8} {'seconds':>8} {'students/min':>12} {'speed-up':>8}")
+    print(f"{'assignment':10} {'gradebook':9} {'run':8} {'seconds':>8} {'students/min':>12} {'speed-up':>8} "
+          f"{'load':>5}")
     for assignment in args.assignments.split(","):
         case = harness.load_case(assignment)
         for db in args.db.split(","):
@@ -78,11 +81,12 @@ def main() -> None:
                 runs = ([None] if not args.no_serial else []) + jobs_values
                 reference = None
                 for jobs in runs:
-                    seconds, _ = grade(course, jobs)
+                    seconds = grade(course, jobs)
                     reference = reference or seconds
                     label = "serial" if jobs is None else f"JOBS={jobs}"
                     print(f"{assignment:10} {db:9} {label:8} {seconds:8.0f} {60 * args.students / seconds:12.1f} "
-                          f"{reference / seconds:8.2f}", flush=True)
+                          f"{reference / seconds:8.2f} {os.getloadavg()[0]:5.1f}",
+                          flush=True)
 
 
 if __name__ == "__main__":
