@@ -64,6 +64,12 @@ bench: venv
 	$(BIN)/python tests/bench_lstm.py
 	$(BIN)/python tests/bench_adding.py
 	$(BIN)/python tests/bench_sandbox.py
+	$(BIN)/python tests/bench_grading.py
+
+# JupyterHub's proxy for the course's hub (hub/), from hub/package-lock.json; needs npm and the network once.
+.PHONY: hub-proxy
+hub-proxy:
+	hub/install.sh proxy
 
 # A result that needs more than a chapter's 90 s is trained by a seeded script book/pretrain/<name>.py, which
 # writes the small checkpoint book/checkpoints/<name>.* that its chapter loads; tests re-run each script at

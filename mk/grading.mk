@@ -5,6 +5,7 @@
 #   make formgrader    JupyterLab for the instructor, opened on nbgrader's formgrader
 #   make student-lab   JupyterLab for students: the Assignments list and Validate, none of the instructor tools
 #   make autograde A=a01   autograde in the sandbox, with the gradebook backed up, checked and restored if damaged
+#   make autograde A=a01 JOBS=4   the same, 4 students at once
 
 BIN ?= $(CURDIR)/.venv/bin
 # The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
@@ -39,10 +40,14 @@ student-lab:
 	JUPYTERLAB_WORKSPACES_DIR="$${JUPYTERLAB_WORKSPACES_DIR:-$$HOME/.jupyter/lab/workspaces}" \
 	PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
-# Autograde one assignment the safe way: the gradebook is backed up to gradebook-backups/, every submission runs
-# in the grading sandbox (nbgrader_config.py), and the gradebook is checked afterwards (restored if damaged).
-# `make autograde A=a01`; extra nbgrader options in AUTOGRADE_ARGS, e.g. AUTOGRADE_ARGS="--student alice --force".
+# Autograde one assignment the safe way: the gradebook (SQLite, or PostgreSQL by db_url) is backed up to
+# gradebook-backups/, every submission runs in the grading sandbox (nbgrader_config.py), and the gradebook is
+# checked afterwards (restored if damaged). `make autograde A=a01 JOBS=4` grades 4 students at once, one
+# sandboxed `nbgrader autograde --student` worker each, with progress and failed students printed.
+# Extra nbgrader options in AUTOGRADE_ARGS, e.g. AUTOGRADE_ARGS="--student alice --force".
 AUTOGRADE_ARGS ?=
+JOBS ?=
 autograde:
-	@test -n "$(A)" || { echo "usage: make autograde A=<assignment, e.g. a01> [AUTOGRADE_ARGS=...]"; exit 2; }
-	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/sandbox/safe_autograde.py" "$(A)" $(AUTOGRADE_ARGS)
+	@test -n "$(A)" || { echo "usage: make autograde A=<assignment, e.g. a01> [JOBS=N] [AUTOGRADE_ARGS=...]"; exit 2; }
+	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/sandbox/safe_autograde.py" "$(A)" \
+	  $(if $(JOBS),--jobs=$(JOBS)) $(AUTOGRADE_ARGS)

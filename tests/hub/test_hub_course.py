@@ -1,0 +1,264 @@
+"""The course on JupyterHub, end to end, as it is really used: every step goes through the hub.
+
+Real services, started by tests/hub/hubserver.py: JupyterHub with configurable-http-proxy on 127.0.0.1, PAM
+logins of local Unix accounts, the LocalProcessSpawner, the formgrader as a hub service run by the grader
+account, nbgrader's exchange, a PostgreSQL gradebook. Each user acts with their own hub token through the proxy,
+calling the same REST endpoints that JupyterLab's Assignments tab and the formgrader pages call:
+
+1. the instructor generates and releases a01 in the formgrader;
+2. two students log in with their passwords, fetch a01, solve it (alice fully, bob partly) and submit;
+3. a third student (carol) sees neither their files nor their submissions;
+4. the instructor collects; the grader account autogrades in parallel (``safe_autograde.py --jobs 2``) into
+   PostgreSQL; the instructor grades a written answer in the formgrader and releases feedback;
+5. each student fetches their own feedback, which shows their own score only.
+
+The steps run in order and share the state in ``FLOW``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import nbformat
+import pytest
+import requests
+
+import harness
+from hubserver import ASSIGNMENT, COURSE
+
+FLOW: dict = {}
+NOTEBOOK = harness.load_case(ASSIGNMENT).notebook
+NOTEBOOK_ID = NOTEBOOK.removesuffix(".ipynb")
+
+
+def login(hub, name: str, password: str | None = None) -> requests.Session:
+    """Log in on the hub's login page, as a browser does: the form, with the _xsrf cookie."""
+    s = requests.Session()
+    s.get(f"{hub.url}/hub/login", timeout=30)
+    s.post(f"{hub.url}/hub/login", allow_redirects=False, timeout=60,
+           data={"username": name, "password": password or hub.passwords[name], "_xsrf": s.cookies.get("_xsrf")})
+    return s
+
+
+def user_token(hub, name: str) -> str:
+    """A token the user makes for themself after logging in (the hub's Token page does the same request)."""
+    if name not in FLOW.setdefault("tokens", {}):
+        s = login(hub, name)
+        r = s.post(f"{hub.url}/hub/api/users/{name}/tokens", json={"note": "tests/hub", "expires_in": 3600},
+                   headers={"X-XSRFToken": s.cookies.get("_xsrf", "")}, timeout=60)
+        assert r.status_code == 201, r.text
+        FLOW["tokens"][name] = r.json()["token"]
+    return FLOW["tokens"][name]
+
+
+def as_user(hub, name: str, method: str, path: str, **kw) -> requests.Response:
+    """A request through the proxy, with ``name``'s token: /user/<name>/..., /services/<course>/..."""
+    headers = {"Authorization": f"token {user_token(hub, name)}"}
+    return requests.request(method, f"{hub.url}{path}", headers=headers, timeout=600, **kw)
+
+
+def start_server(hub, name: str) -> None:
+    r = hub.api("POST", f"/users/{name}/server", token=user_token(hub, name))
+    assert r.status_code in (201, 202, 400), r.text  # 400: already running
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        model = hub.api("GET", f"/users/{name}", token=user_token(hub, name)).json()
+        if model.get("servers", {}).get("", {}).get("ready"):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{name}'s server did not start:\n{hub.log_tail()}")
+
+
+def formgrader(hub, method: str, path: str, **kw) -> requests.Response:
+    return as_user(hub, hub.instructor, method, f"/services/{COURSE}/formgrader/api{path}", **kw)
+
+
+def assignment_action(hub, name: str, action: str) -> dict:
+    """What JupyterLab's Assignments tab does: POST /user/<name>/assignments/<action>."""
+    r = as_user(hub, name, "POST", f"/user/{name}/assignments/{action}",
+                data={"course_id": COURSE, "assignment_id": ASSIGNMENT})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def as_unix_user(hub, name: str, *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", name, "--", *command], capture_output=True, text=True,
+                          cwd="/", timeout=1200)
+
+
+def test_users_log_in_with_their_unix_password(hub):
+    for name in [*hub.students, hub.instructor]:
+        s = login(hub, name)
+        assert "jupyterhub-session-id" in s.cookies or any("jupyterhub" in c for c in s.cookies.keys()), name
+        assert s.get(f"{hub.url}/hub/home", timeout=30, allow_redirects=False).status_code == 200, name
+    intruder = login(hub, hub.students[0], password="wrong")
+    assert intruder.get(f"{hub.url}/hub/home", timeout=30, allow_redirects=False).status_code == 302
+
+
+def test_groups_give_students_the_course_and_instructors_the_formgrader(hub):
+    groups = {g["name"]: set(g["users"]) for g in hub.api("GET", "/groups").json()}
+    assert groups[f"nbgrader-{COURSE}"] == set(hub.students)
+    assert groups[f"formgrade-{COURSE}"] == {hub.instructor, hub.grader}
+    assert formgrader(hub, "GET", "/status").status_code == 200
+    r = as_user(hub, hub.students[0], "GET", f"/services/{COURSE}/formgrader/api/status", allow_redirects=False)
+    assert r.status_code in (403, 302), "a student may not open the formgrader"
+
+
+def test_instructor_releases_a01_in_the_formgrader(hub):
+    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/assign")
+    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
+    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/release")
+    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
+    assert (hub.exchange / COURSE / "outbound" / ASSIGNMENT / NOTEBOOK).exists()
+
+
+def solve(release: nbformat.NotebookNode, fully: bool) -> nbformat.NotebookNode:
+    case = harness.load_case(ASSIGNMENT)
+    answers = harness.answers(case)
+    if not fully:
+        answers.update(next(iter(case.wrong.values())))
+    return harness.fill(release, answers)
+
+
+@pytest.mark.parametrize("who, fully", [(0, True), (1, False)])
+def test_students_fetch_solve_and_submit(hub, who, fully):
+    name = hub.students[who]
+    start_server(hub, name)
+    fetched = assignment_action(hub, name, "fetch")
+    assert fetched["success"], fetched
+    path = f"/user/{name}/api/contents/{COURSE}/{ASSIGNMENT}/{NOTEBOOK}"
+    r = as_user(hub, name, "GET", path)
+    assert r.status_code == 200, r.text
+    release = nbformat.from_dict(r.json()["content"])
+    assert "BEGIN SOLUTION" not in json.dumps(r.json()["content"]), "the release carries no solution"
+    r = as_user(hub, name, "PUT", path, json={"type": "notebook", "format": "json",
+                                              "content": solve(release, fully)})
+    assert r.status_code == 200, r.text
+    submitted = assignment_action(hub, name, "submit")
+    assert submitted["success"], submitted
+
+
+def test_a_third_student_sees_neither_their_files_nor_their_submissions(hub):
+    alice, bob, carol = hub.students
+    start_server(hub, carol)
+    assert assignment_action(hub, carol, "fetch")["success"], "carol takes the course too"
+    for other in (alice, bob):
+        r = as_user(hub, carol, "GET", f"/user/{other}/api/contents/{COURSE}/{ASSIGNMENT}", allow_redirects=False)
+        assert r.status_code in (403, 404, 302), (other, r.status_code)
+        listing = as_unix_user(hub, carol, "ls", str(hub.home(other)))
+        assert listing.returncode != 0 and "Permission denied" in listing.stderr
+    inbound = hub.exchange / COURSE / "inbound"
+    listing = as_unix_user(hub, carol, "ls", str(inbound))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr
+    assert len(list(inbound.iterdir())) == 2, "both submissions are there, carol just cannot see them"
+    course = as_unix_user(hub, carol, "ls", str(hub.course_dir()))
+    assert course.returncode != 0, "the course folder with solutions/ is out of reach"
+
+
+def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres(hub):
+    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/collect")
+    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
+    proc = subprocess.run(
+        ["runuser", "-u", hub.grader, "--", "env", f"HOME={hub.home(hub.grader)}",
+         f"PATH={hub.env_dir / 'bin'}:/usr/bin:/bin", f"NBGRADER_EXCHANGE={hub.exchange}", "OMP_NUM_THREADS=1",
+         str(hub.env_dir / "bin" / "python"), "mk/sandbox/safe_autograde.py", ASSIGNMENT, "--jobs=2"],
+        cwd=hub.course_dir(), capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "in 2 worker(s)" in proc.stdout and "[2/2]" in proc.stdout
+    assert ".pgdump" in proc.stdout and "gradebook checked" in proc.stdout
+    subs = formgrader(hub, "GET", f"/submitted_notebooks/{ASSIGNMENT}/{NOTEBOOK_ID}").json()
+    FLOW["submissions"] = {s["student"]: s for s in subs}
+    alice, bob, _ = hub.students
+    assert set(FLOW["submissions"]) == {alice, bob}
+    assert FLOW["submissions"][alice]["code_score"] == FLOW["submissions"][alice]["max_code_score"]
+    assert 0 < FLOW["submissions"][bob]["code_score"] < FLOW["submissions"][bob]["max_code_score"]
+
+
+def browser_login(chromium, hub, name: str):
+    """A Chromium page logged in to the hub as ``name`` through the login form."""
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input#username_input", name)
+    page.fill("input#password_input", hub.passwords[name])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r".*/(hub/(home|spawn.*)|user/.*)$"), timeout=120_000)
+    return page
+
+
+def test_instructor_grades_a_written_answer_in_the_formgrader_and_releases_feedback(hub, chromium):
+    """In Chromium: the instructor logs in, opens alice's submission in the formgrader and types a score for a
+    written answer. Bob's written answer is graded through the formgrader's API; then feedback is released."""
+    alice, bob, _ = hub.students
+    page = browser_login(chromium, hub, hub.instructor)
+    submission_id = FLOW["submissions"][alice]["id"]
+    grades = formgrader(hub, "GET", "/grades", params={"submission_id": submission_id}).json()
+    written = next(g for g in grades if g["max_score"] and g.get("auto_score") is None)
+    page.goto(f"{hub.url}/services/{COURSE}/formgrader/submissions/{submission_id}/?index=0")
+    box = page.locator(f"input.score#{written['name']}")
+    box.wait_for(timeout=120_000)
+    box.fill("2")
+    box.press("Tab")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        saved = {g["id"]: g for g in formgrader(hub, "GET", "/grades",
+                                                  params={"submission_id": submission_id}).json()}
+        if saved[written["id"]]["manual_score"] == 2:
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(f"the score typed in the formgrader was not saved: {saved[written['id']]}")
+    page.context.close()
+    FLOW.setdefault("written", {})[alice] = (written["name"], 2.0)
+
+    grades = formgrader(hub, "GET", "/grades", params={"submission_id": FLOW["submissions"][bob]["id"]}).json()
+    written = next(g for g in grades if g["max_score"] and g.get("auto_score") is None)
+    r = formgrader(hub, "PUT", f"/grade/{written['id']}", data=json.dumps({"manual_score": 1.0}))
+    assert r.status_code == 200, r.text
+    FLOW["written"][bob] = (written["name"], 1.0)
+    for step in ("generate_feedback", "release_feedback"):
+        r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/{step}")
+        assert r.status_code == 200 and r.json()["success"], (step, r.text[-3000:])
+
+
+def test_each_student_fetches_their_own_feedback_and_score_only(hub):
+    alice, bob, carol = hub.students
+    scores = {}
+    for student in (alice, bob):
+        assert assignment_action(hub, student, "fetch_feedback")["success"]
+        folder = f"/user/{student}/api/contents/{COURSE}/{ASSIGNMENT}/feedback"
+        listing = as_user(hub, student, "GET", folder).json()["content"]
+        assert len(listing) == 1, listing
+        html = as_user(hub, student, "GET", f"{folder}/{listing[0]['name']}/{NOTEBOOK_ID}.html").json()["content"]
+        sub = FLOW["submissions"][student]
+        total = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", html) or re.search(r"([\d.]+) / ([\d.]+)", html)
+        assert total, html[:2000]
+        scores[student] = float(total.group(1))
+        assert scores[student] == pytest.approx(sub["code_score"] + FLOW["written"][student][1])
+        other = bob if student == alice else alice
+        assert other not in html
+    assert scores[alice] > scores[bob]
+    nothing = assignment_action(hub, carol, "fetch_feedback")
+    r = as_user(hub, carol, "GET", f"/user/{carol}/api/contents/{COURSE}/{ASSIGNMENT}/feedback")
+    assert r.status_code == 404 or not r.json()["content"], nothing
+
+
+def test_in_chromium_a_student_reads_her_feedback_and_not_another_students_work(hub, chromium):
+    alice, bob, carol = hub.students
+    page = browser_login(chromium, hub, alice)
+    folder = f"/user/{alice}/api/contents/{COURSE}/{ASSIGNMENT}/feedback"
+    stamp = as_user(hub, alice, "GET", folder).json()["content"][0]["name"]
+    page.goto(f"{hub.url}/user/{alice}/files/{COURSE}/{ASSIGNMENT}/feedback/{stamp}/{NOTEBOOK_ID}.html")
+    text = page.locator("body").inner_text(timeout=120_000)
+    score = FLOW["submissions"][alice]["code_score"] + FLOW["written"][alice][1]
+    assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/", text), text[:1500]
+    page.context.close()
+
+    page = browser_login(chromium, hub, carol)
+    response = page.goto(f"{hub.url}/user/{alice}/files/{COURSE}/{ASSIGNMENT}/feedback/{stamp}/{NOTEBOOK_ID}.html")
+    body = page.locator("body").inner_text(timeout=120_000)
+    assert response.status in (403, 404) or "403" in body or "not allowed" in body.lower(), body[:1000]
+    assert "Score:" not in body
+    page.context.close()
