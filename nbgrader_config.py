@@ -48,3 +48,18 @@ if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
+
+# The term's tooling (mk/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
+# none of the grader's paths, so an assignment can be reused next term (see the instructor guide).
+sys.path.insert(0, str(root / "mk" / "term"))
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "student_feedback.StudentFeedback",
+]
+
+# Late work: 10 % of a notebook's score off per started day after the due date (`make due A=... DUE=...`),
+# with 15 minutes' grace for a slow upload. mk/term/late_penalty.py; nbgrader's own choice is none or zero.
+c.AssignLatePenalties.plugin_class = "late_penalty.PercentPerDay"
+c.PercentPerDay.percent_per_day = 10
+c.PercentPerDay.grace_minutes = 15
