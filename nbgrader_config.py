@@ -7,7 +7,10 @@ student's own folder writable, limits); RNN_GRADING_SANDBOX=off turns it off, fo
 
 import os
 import sys
+import warnings
 from pathlib import Path
+
+import nbgrader
 
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
 
@@ -52,6 +55,13 @@ if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
 # The term's tooling (mk/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
 # none of the grader's paths, so an assignment can be reused next term (see the instructor guide).
 sys.path.insert(0, str(root / "mk" / "term"))
+# Maths typeset offline in the feedback and the formgrader: MathJax 3 inlined instead of MathJax 2 from a CDN
+# (mk/term/offline_mathjax.py). The formgrader finds the template through JUPYTER_PATH (make formgrader).
+c.HTMLExporter.filters = {"inline_mathjax": "offline_mathjax.inline_mathjax"}
+c.HTMLExporter.extra_template_basedirs = [
+    str(root / "mk" / "term" / "jupyter" / "nbconvert" / "templates"),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
@@ -63,3 +73,20 @@ c.GenerateFeedback.preprocessors = [
 c.AssignLatePenalties.plugin_class = "late_penalty.PercentPerDay"
 c.PercentPerDay.percent_per_day = 10
 c.PercentPerDay.grace_minutes = 15
+
+# nbgrader's sanitizing steps of autograde, with OverwriteCells replaced by one that restores the hidden tests
+# of an untouched test cell without warning "Attribute 'checksum' ... has changed!" (mk/term/overwrite_cells.py);
+# a test cell the student edited is still restored and reported.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "overwrite_cells.OverwriteReleasedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# nbgrader 0.9's Gradebook.add_submission builds a student's first submission before adding it to the session,
+# and SQLAlchemy 2's autoflush says so ("SAWarning: Object of type <SubmittedAssignment> not in session ...") once
+# per new student. nbgrader adds the rows right after and the scores are complete (tests/grading/test_term.py);
+# the warning only alarms, so it is silenced for exactly these messages.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session")

@@ -6,7 +6,7 @@
 
 A submission 1 minute to 24 hours late loses 10 %, 24 to 48 hours 20 %, and so on, never more than the score.
 nbgrader applies it to each notebook's score when it autogrades; the due date is the assignment's, set with
-`make due A=a01 DUE="2026-03-01 17:00 Europe/Berlin"`.
+`make due A=a01 DUE="2026-03-01 17:00:00 Europe/Berlin"`.
 """
 
 import math

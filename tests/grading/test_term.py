@@ -1,7 +1,7 @@
 """A term in miniature, each task with the one command the instructor guide gives (mk/term.mk).
 
 In a temporary course root with its own exchange: `make roster` imports an LMS class list of three students
-(carol never submits), `make due` sets a due date, alice submits a wrong answer and then a correct one (`make
+(carol never submits; dave, not on it, does), `make due` sets a due date, alice submits a wrong answer and then a correct one (`make
 collect` twice: the resubmission wins), bob submits late with one mistake; `make autograde`, alice's written
 answers are graded by hand, `make feedback`; then a test's points change after release and `make regrade` runs;
 `make grades` exports. The tests check each promise of the guide, including what the feedback does not show.
@@ -90,6 +90,7 @@ class Term:
         self.mistake = next(iter(self.case.wrong.values()))
         self.submit("alice", self.mistake)
         self.submit("bob", self.mistake)
+        self.submit("dave", {})  # not on the class list: joined late
         self.make("collect", A=ASSIGNMENT)
         time.sleep(1.1)  # nbgrader tells submissions apart by their timestamps
         self.submit("alice", {})
@@ -156,7 +157,7 @@ def visible_text(page):
 
 def test_roster_from_an_lms_export_and_absent_student_scores_zero(term):
     rows = grades(term)
-    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert sorted(rows) == ["alice", "bob", "carol", "dave"]
     assert float(rows["carol"]["score"]) == 0 and float(rows["carol"]["max_score"]) > 0
 
 
