@@ -62,8 +62,9 @@ PRETRAIN_SCRIPTS := $(sort $(wildcard book/pretrain/*.py))
 pretrain: venv
 	@set -e; for script in $(PRETRAIN_SCRIPTS); do echo "python $$script"; $(BIN)/python "$$script"; done
 
+# Keeps the pins that carry markers for the other supported Pythons (mk/lock.py).
 lock: venv
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt
+	$(BIN)/python mk/lock.py
 
 clean:
 	rm -rf _build .pytest_cache
