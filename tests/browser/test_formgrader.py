@@ -143,7 +143,8 @@ def test_feedback_typesets_equations_offline(browser, course, artifacts):
         page.goto(server.url + page_path.name)
         count, raw = typeset(page)
         assert count > 0 and not raw, raw
-        assert not guard.problems(), "\n".join(guard.problems())
+        problems = [p for p in guard.problems() if "favicon.ico" not in p]  # the test's file server has none
+        assert not problems, "\n".join(problems)
         page.screenshot(path=str(artifacts / "feedback-offline-maths.png"))
         context.close()
     finally:
