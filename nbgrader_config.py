@@ -10,8 +10,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import nbgrader
-
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
 
 root = Path(__file__).resolve().parent
@@ -56,12 +54,13 @@ if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
 # none of the grader's paths, so an assignment can be reused next term (see the instructor guide).
 sys.path.insert(0, str(root / "mk" / "term"))
 # Maths typeset offline in the feedback and the formgrader: MathJax 3 inlined instead of MathJax 2 from a CDN
-# (mk/term/offline_mathjax.py). The formgrader finds the template through JUPYTER_PATH (make formgrader).
+# (mk/term/offline_mathjax.py). nbgrader's formgrader forces its own template folder, so the course's templates are
+# found through JUPYTER_PATH, which nbconvert reads whenever it renders: set here, it also works where no make
+# target starts the server (a JupyterHub).
 c.HTMLExporter.filters = {"inline_mathjax": "offline_mathjax.inline_mathjax"}
-c.HTMLExporter.extra_template_basedirs = [
-    str(root / "mk" / "term" / "jupyter" / "nbconvert" / "templates"),
-    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
-]
+templates = str(root / "mk" / "term" / "jupyter")
+if templates not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [templates, os.environ.get("JUPYTER_PATH")]))
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

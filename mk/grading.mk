@@ -25,11 +25,9 @@ exercises:
 	done
 
 # The formgrader lists the assignments of the course root's gradebook.db; /lab?formgrader=true opens its tab.
-# JUPYTER_PATH brings the manual-grading page's offline MathJax template (mk/term/offline_mathjax.py).
 formgrader:
 	$(say_root)
-	cd "$(COURSE_ROOT)" && JUPYTER_PATH="$(COURSE_ROOT)/mk/term/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
-	  PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(COURSE_ROOT)" \
+	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(COURSE_ROOT)" \
 	  --LabApp.default_url='/lab?formgrader=true' $(JUPYTER_ROOT_ARGS) $(LAB_ARGS)
 
 # Autograde one assignment the safe way: the gradebook is backed up to gradebook-backups/, every submission runs
