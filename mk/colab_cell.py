@@ -6,7 +6,7 @@
 
 Colab's launch button opens a chapter with Colab's own torch, numpy and pandas but without rnnlib, so the first
 `import rnnlib` would fail. The cell installs rnnlib from the repository named in _config.yml
-(``repository.url``) without its pinned dependencies (Colab's torch stays), plus the few it lacks. On a
+(``repository.url``) without its pinned dependencies (Colab's torch stays), then the few packages Colab lacks. On a
 JupyterHub, Binder or a laptop, ``google.colab`` is not imported and the cell does nothing and prints nothing,
 so the stored outputs, nbval and the 90 s budget are unchanged. The website hides it (tag ``remove-cell``).
 
@@ -26,9 +26,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CELL_ID = "colab-install"
 TAGS = ["colab-install", "remove-cell"]
-# What Colab lacks of rnnlib's dependencies (pyproject.toml); the rest (torch, numpy, pandas, statsmodels,
-# scikit-learn, matplotlib, tqdm, ipywidgets, babel) comes with Colab and is not replaced.
-COLAB_MISSING = ["faker>=25"]
+# What Colab lacks of what the chapters import: faker (rnnlib.data) and myst-nb (the chapters' `glue`), installed
+# with their dependencies. The rest of rnnlib's (torch, numpy, pandas, statsmodels, scikit-learn, matplotlib,
+# tqdm, ipywidgets, babel) comes with Colab and is not replaced: rnnlib itself is installed without its pins.
+COLAB_MISSING = ["faker>=25", "myst-nb>=1"]
 
 
 def repository_url() -> str:
@@ -37,14 +38,16 @@ def repository_url() -> str:
 
 
 def cell_source() -> str:
-    packages = ", ".join(f'"{p}"' for p in [f"rnnlib @ git+{repository_url()}", *COLAB_MISSING])
+    missing = ", ".join(f'"{p}"' for p in COLAB_MISSING)
     return ("# On Google Colab, install this course's package rnnlib first; anywhere else this cell does nothing.\n"
             "import sys\n"
             "\n"
             'if "google.colab" in sys.modules:\n'
             "    import subprocess\n"
             "\n"
-            f'    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", {packages}], check=True)')
+            '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]\n'
+            f'    subprocess.run([*pip, "--no-deps", "rnnlib @ git+{repository_url()}"], check=True)\n'
+            f"    subprocess.run([*pip, {missing}], check=True)")
 
 
 def has_current_cell(nb) -> bool:
