@@ -16,10 +16,11 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make book        build the website into _build/html from the committed outputs (EXECUTE=1 re-runs them)"
 	@echo "make test        run the whole test suite (unit, notebooks, book build)"
-	@echo "make lab         open JupyterLab with the student assignment tools"
+	@echo "make lab         open JupyterLab with the student assignment tools (as root: adds --allow-root)"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make formgrader  JupyterLab on nbgrader's formgrader (instructors)"
 	@echo "make autograde A=a01  autograde in the sandbox; the gradebook is backed up and checked"
+	@echo "make student-release  the course without the answer key, for students to clone (_build/student-release)"
 	@echo "make bench       time the numpy LSTM against torch.nn.LSTM; the adding problem, LSTM vs RNN; the grading sandbox"
 	@echo "make pretrain    re-train the checkpoints the chapters load (book/pretrain/*.py, minutes)"
 	@echo "make lock        re-pin constraints.txt from the current .venv"
@@ -27,14 +28,13 @@ help:
 	@echo "make distclean   also remove .venv"
 
 include mk/grading.mk
+include mk/term.mk
 exercises formgrader autograde: venv
 
 # The stamp is rebuilt when the dependencies change, so `git pull && make test` picks up new pins.
-$(VENV)/.installed: pyproject.toml constraints.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[book,grading,test]'
-	touch $@
+# mk/venv.py names an unsupported Python at once, shows pip's real error and removes a half-built .venv.
+$(VENV)/.installed: pyproject.toml constraints.txt mk/venv.py
+	$(PYTHON) mk/venv.py book,grading,test
 
 venv: $(VENV)/.installed
 
@@ -78,8 +78,9 @@ PRETRAIN_SCRIPTS := $(sort $(wildcard book/pretrain/*.py))
 pretrain: venv
 	@set -e; for script in $(PRETRAIN_SCRIPTS); do echo "python $$script"; $(BIN)/python "$$script"; done
 
+# Keeps the pins that carry markers for the other supported Pythons (mk/lock.py).
 lock: venv
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^rnnlib' > constraints.txt
+	$(BIN)/python mk/lock.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -7,6 +7,7 @@ student's own folder writable, limits); RNN_GRADING_SANDBOX=off turns it off, fo
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
@@ -48,3 +49,43 @@ if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
+
+# The term's tooling (mk/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
+# none of the grader's paths, so an assignment can be reused next term (see the instructor guide).
+sys.path.insert(0, str(root / "mk" / "term"))
+# Maths typeset offline in the feedback and the formgrader: MathJax 3 inlined instead of MathJax 2 from a CDN
+# (mk/term/offline_mathjax.py). nbgrader's formgrader forces its own template folder, so the course's templates are
+# found through JUPYTER_PATH, which nbconvert reads whenever it renders: set here, it also works where no make
+# target starts the server (a JupyterHub).
+c.HTMLExporter.filters = {"inline_mathjax": "offline_mathjax.inline_mathjax"}
+templates = str(root / "mk" / "term" / "jupyter")
+if templates not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [templates, os.environ.get("JUPYTER_PATH")]))
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "student_feedback.StudentFeedback",
+]
+
+# Late work: 10 % of a notebook's score off per started day after the due date (`make due A=... DUE=...`),
+# with 15 minutes' grace for a slow upload. mk/term/late_penalty.py; nbgrader's own choice is none or zero.
+c.AssignLatePenalties.plugin_class = "late_penalty.PercentPerDay"
+c.PercentPerDay.percent_per_day = 10
+c.PercentPerDay.grace_minutes = 15
+
+# nbgrader's sanitizing steps of autograde, with OverwriteCells replaced by one that restores the hidden tests
+# of an untouched test cell without warning "Attribute 'checksum' ... has changed!" (mk/term/overwrite_cells.py);
+# a test cell the student edited is still restored and reported.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "overwrite_cells.OverwriteReleasedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# nbgrader 0.9's Gradebook.add_submission builds a student's first submission before adding it to the session,
+# and SQLAlchemy 2's autoflush says so ("SAWarning: Object of type <SubmittedAssignment> not in session ...") once
+# per new student. nbgrader adds the rows right after and the scores are complete (tests/grading/test_term.py);
+# the warning only alarms, so it is silenced for exactly these messages.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session")

@@ -4,19 +4,16 @@
 #   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else
 #   make formgrader    JupyterLab for the instructor, opened on nbgrader's formgrader
 #   make student-lab   JupyterLab for students: the Assignments list and Validate, none of the instructor tools
+#                      (mk/lab.mk; as root, both JupyterLab targets add --allow-root; more options in LAB_ARGS)
 #   make autograde A=a01   autograde in the sandbox, with the gradebook backed up, checked and restored if damaged
 #   make autograde A=a01 JOBS=4   the same, 4 students at once
 
-BIN ?= $(CURDIR)/.venv/bin
+include $(dir $(lastword $(MAKEFILE_LIST)))lab.mk
 # The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
 COURSE_ROOT ?= $(CURDIR)
 ASSIGNMENTS ?= $(sort $(notdir $(wildcard $(COURSE_ROOT)/solutions/a[0-9][0-9])))
-# The Jupyter configuration of student mode: nbgrader's formgrader, course list and create-assignment toolbar off.
-STUDENT_CONFIG ?= $(CURDIR)/.jupyter-student
-# Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
-LAB_ARGS ?=
 
-.PHONY: exercises formgrader student-lab autograde
+.PHONY: exercises formgrader autograde
 
 # Each release is generated against a throw-away gradebook, so that regenerating exercises/ never changes the
 # instructor's gradebook.db (`nbgrader generate_assignment aNN`, in the instructor guide, records it there).
@@ -30,15 +27,9 @@ exercises:
 
 # The formgrader lists the assignments of the course root's gradebook.db; /lab?formgrader=true opens its tab.
 formgrader:
+	$(say_root)
 	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(COURSE_ROOT)" \
-	  --LabApp.default_url='/lab?formgrader=true' $(LAB_ARGS)
-
-# JupyterLab's own settings and workspaces stay in the student's ~/.jupyter, not in the repository.
-student-lab:
-	JUPYTER_CONFIG_DIR="$(STUDENT_CONFIG)" \
-	JUPYTERLAB_SETTINGS_DIR="$${JUPYTERLAB_SETTINGS_DIR:-$$HOME/.jupyter/lab/user-settings}" \
-	JUPYTERLAB_WORKSPACES_DIR="$${JUPYTERLAB_WORKSPACES_DIR:-$$HOME/.jupyter/lab/workspaces}" \
-	PATH="$(BIN):$$PATH" "$(BIN)/jupyter" lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	  --LabApp.default_url='/lab?formgrader=true' $(JUPYTER_ROOT_ARGS) $(LAB_ARGS)
 
 # Autograde one assignment the safe way: the gradebook (SQLite, or PostgreSQL by db_url) is backed up to
 # gradebook-backups/, every submission runs in the grading sandbox (nbgrader_config.py), and the gradebook is
