@@ -26,10 +26,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CELL_ID = "colab-install"
 TAGS = ["colab-install", "remove-cell"]
-# What Colab lacks of what the chapters import: faker (rnnlib.data) and myst-nb (the chapters' `glue`), installed
-# with their dependencies. The rest of rnnlib's (torch, numpy, pandas, statsmodels, scikit-learn, matplotlib,
-# tqdm, ipywidgets, babel) comes with Colab and is not replaced: rnnlib itself is installed without its pins.
-COLAB_MISSING = ["faker>=25", "myst-nb>=1"]
+# What Colab may lack of what the chapters import: faker (rnnlib.data), myst-nb (the chapters' `glue`), and the
+# packages whose wheels carry the Applications part's data (vega_datasets, music21, vaderSentiment's lexicon),
+# installed with their dependencies. The rest of rnnlib's (torch, numpy, pandas, statsmodels, scikit-learn,
+# matplotlib, tqdm, ipywidgets, babel) comes with Colab and is not replaced: rnnlib itself is installed without its
+# pins.
+COLAB_MISSING = ["faker>=25", "myst-nb>=1", "vega_datasets>=0.9", "music21>=9.1", "vaderSentiment>=3.3.2"]
 
 
 def repository_url() -> str:
