@@ -10,6 +10,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.text`: the Python standard library's source as a character corpus; BPTT batching.
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
+* :mod:`rnnlib.data.scenes`: scenes of handwritten digits on a canvas, captioned in words.
 """
 
 from rnnlib.data.dates import make_dates, render_date, split_by_date
@@ -23,6 +24,18 @@ from rnnlib.data.series import (
     make_windows,
     stratified_split,
     sunspots,
+)
+from rnnlib.data.scenes import (
+    CAPTION_WORDS,
+    DigitPool,
+    SceneBatch,
+    Scenes,
+    caption_for,
+    collate_scenes,
+    decode_caption,
+    digit_pools,
+    encode_caption,
+    make_scenes,
 )
 from rnnlib.data.surnames import LabelledNames, Surnames, load_surnames
 from rnnlib.data.synthetic import IGNORE_INDEX, adding_problem, copy_task, future_tagging, future_tags, noisy_sine
