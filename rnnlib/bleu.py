@@ -13,8 +13,10 @@ the reference length closest to the hypothesis's (the shorter one on a tie):
     \mathrm{BLEU\text{-}N} = \mathrm{BP} \cdot \exp\Big(\frac{1}{N} \sum_{n=1}^{N} \log p_n\Big).
 
 Counts are summed over the corpus before dividing, so BLEU is *not* the mean of sentence scores. Without
-smoothing, a corpus with no matching n-gram of some order n <= N scores 0. This matches
-``nltk.translate.bleu_score.corpus_bleu`` with its default (uniform) weights.
+smoothing, a corpus with no matching n-gram of some order n <= N scores 0. This is the definition of the paper
+and of sacreBLEU; ``nltk.translate.bleu_score.corpus_bleu`` (uniform weights) agrees except on hypotheses shorter
+than n words, which have no n-grams but to which nltk gives a count of one n-gram, lowering :math:`p_n`. Short
+captions make the difference visible.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from rnnlib.models import Captioner, ConvEncoder, beam_decode
+from rnnlib.models import Captioner, ConvEncoder, beam_decode, pretrain_encoder
 
 V, E, H = 9, 6, 10
 
@@ -118,3 +118,19 @@ def test_bad_input_is_refused():
         model(images(2), torch.zeros(3, 4, dtype=torch.long))
     with pytest.raises(ValueError, match="image_size"):
         Captioner((3, 20), V, E, H)
+
+
+def test_pretrain_encoder_learns_to_tell_two_patterns_apart():
+    # Class 0: a bright square at the top left; class 1: at the bottom right. Anywhere, the max-pooled grid
+    # must tell them apart once trained.
+    x = torch.zeros(64, 1, 16, 20)
+    y = torch.arange(64) % 2
+    x[y == 0, :, 1:5, 1:5] = 1.0
+    x[y == 1, :, 10:14, 14:18] = torch.linspace(0.2, 1.0, 4)
+    enc = ConvEncoder(1, (3, 4, 5), generator=torch.Generator().manual_seed(0))
+    acc = pretrain_encoder(enc, x, y, epochs=15, batch_size=16, generator=torch.Generator().manual_seed(0))
+    assert len(acc) == 15 and acc[-1] == 1.0 and enc.training
+    with pytest.raises(ValueError, match="labels"):
+        pretrain_encoder(enc, x, y.float(), epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        pretrain_encoder(enc, x, y, epochs=0)
