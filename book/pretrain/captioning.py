@@ -29,7 +29,7 @@ from rnnlib.data import CAPTION_WORDS, PAD_ID, collate_scenes, decode_caption, d
 from rnnlib.models import Captioner, ConvEncoder, pretrain_encoder
 
 OUT = Path(__file__).resolve().parent.parent / "checkpoints" / "captioning.pt"
-FULL = dict(grid=3, n_digits=(2, 3), n_train=3000, n_test=1000, n_single=3000, pretrain_epochs=4, epochs=10,
+FULL = dict(grid=3, n_digits=(2, 3), n_train=3000, n_test=1000, n_single=3000, pretrain_epochs=4, epochs=15,
             seeds=(0, 1, 2), embed=32, hidden=64, batch=64, lr=3e-3)
 QUICK = dict(FULL, n_train=200, n_test=100, n_single=200, pretrain_epochs=1, epochs=1, seeds=(0,))
 
@@ -61,7 +61,7 @@ def score(references, hypotheses):
 def run(cfg, out=OUT, log=print):
     torch.set_num_threads(1)
     G, ks = cfg["grid"], tuple(cfg["n_digits"])
-    P, max_len = 12 * G, 2 * max(ks)  # digits, relations of up to two words, <eos>
+    P, max_len = 12 * G, 3 * max(ks) - 1  # K digits, K - 1 relations of up to two words, <eos>
     pool_train, pool_test = digit_pools(0, (0.8, 0.2))
     test = make_scenes(pool_test, cfg["n_test"], seed=1000, grid=G, n_digits=ks)
     results, states = [], {}
