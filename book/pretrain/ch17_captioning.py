@@ -1,15 +1,15 @@
 """Train the captioners of Chapter 17 (captioning) with and without attention, for several seeds.
 
-    python book/pretrain/captioning.py            # the checkpoint the chapter loads (minutes on 2 cores)
-    python book/pretrain/captioning.py --quick    # a reduced run, for the test that this script still works
+    python book/pretrain/ch17_captioning.py          # the checkpoint the chapter loads (minutes on 2 cores)
+    python book/pretrain/ch17_captioning.py --quick  # a reduced run, for the test that the script still works
 
 For each seed: split scikit-learn's digit images into a training and a held-out pool (the split is fixed, seed
 0, so every seed is scored on the same held-out scenes), compose training scenes from the training pool only,
 pretrain a CNN encoder to name single digits, then train two captioners from copies of that encoder on the same
 batches in the same order with the same optimiser and epochs: one attends over the feature grid at every word,
 the other gets the image as one vector. Both are scored on held-out scenes (composed from held-out images only)
-by greedy decoding: exact match and corpus BLEU-1 and BLEU-4. Writes book/checkpoints/captioning.pt: the
-configuration, every seed's scores and training losses, and the weights of seed 0's two models.
+by greedy decoding: exact match and corpus BLEU-1 and BLEU-4. Writes book/checkpoints/ch17_captioning.pt:
+the configuration, every seed's scores and training losses, and the weights of seed 0's two models.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from rnnlib.bleu import corpus_bleu
 from rnnlib.data import CAPTION_WORDS, PAD_ID, collate_scenes, decode_caption, digit_pools, make_scenes
 from rnnlib.models import Captioner, ConvEncoder, pretrain_encoder
 
-OUT = Path(__file__).resolve().parent.parent / "checkpoints" / "captioning.pt"
+OUT = Path(__file__).resolve().parent.parent / "checkpoints" / "ch17_captioning.pt"
 FULL = dict(grid=3, n_digits=(2, 3), n_train=3000, n_test=1000, n_single=3000, pretrain_epochs=4, epochs=15,
             seeds=(0, 1, 2), embed=32, hidden=64, batch=64, lr=3e-3)
 QUICK = dict(FULL, n_train=200, n_test=100, n_single=200, pretrain_epochs=1, epochs=1, seeds=(0,))

@@ -1,4 +1,4 @@
-"""book/pretrain/captioning.py still runs, at reduced size, and the committed checkpoint is what it writes."""
+"""book/pretrain/ch17_captioning.py still runs at reduced size, and the committed checkpoint is what it writes."""
 
 import importlib.util
 import subprocess
@@ -8,18 +8,18 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "book" / "pretrain" / "captioning.py"
+SCRIPT = ROOT / "book" / "pretrain" / "ch17_captioning.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("pretrain_captioning", SCRIPT)
+    spec = importlib.util.spec_from_file_location("ch17_captioning", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_quick_run_writes_a_checkpoint_of_the_same_form(tmp_path):
-    out = tmp_path / "captioning.pt"
+    out = tmp_path / "ch17_captioning.pt"
     subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)], check=True, cwd=ROOT,
                    capture_output=True, timeout=600)
     ckpt = torch.load(out, weights_only=False)
