@@ -181,6 +181,55 @@ def attention_heatmap(weights, src_tokens: Sequence[str] | None = None, tgt_toke
     return fig
 
 
+def attention_on_image(image, weights, words: Sequence[str] | None = None, axes: Sequence[Axes] | None = None
+                       ) -> Figure:
+    """Where a captioning model looked: attention over a grid of h x w locations, drawn over the image.
+
+    Each location's weight is spread over the block of pixels it stands for (the image is divided into h x w
+    equal blocks), so a bright block is a part of the image the decoder read when it wrote the word.
+
+    Parameters
+    ----------
+    image : array, shape (P_h, P_w)
+        A greyscale image.
+    weights : array, shape (h, w) or (T_out, h, w)
+        Attention over the grid locations, for one word or for each of T_out words (one panel each). The
+        colour scale runs from 0 to the largest weight of all panels, so panels can be compared.
+    words : sequence of str, optional
+        T_out panel titles (one for a single map).
+    axes : sequence of matplotlib.axes.Axes, optional
+        T_out axes to draw into instead of a new figure with one row of panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    image = _array("image", image, (2,))
+    weights = _array("weights", weights, (2, 3))
+    maps = weights[None] if weights.ndim == 2 else weights  # (T_out, h, w)
+    T_out = maps.shape[0]
+    if words is not None and len(words) != T_out:
+        raise ValueError(f"words has {len(words)} titles for {T_out} attention maps")
+    if axes is None:
+        fig = Figure(figsize=(1.7 * T_out + 0.3, 2.0), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(1, T_out))
+    elif len(axes) != T_out:
+        raise ValueError(f"axes has {len(axes)} axes for {T_out} attention maps")
+    fig = axes[0].get_figure(root=True)
+    P_h, P_w = image.shape
+    vmax = max(float(maps.max()), 1e-12)
+    for t, ax in enumerate(axes):
+        ax.imshow(image, cmap="gray", interpolation="nearest")
+        # extent stretches the h x w grid over the whole image, one block of pixels per location.
+        ax.imshow(maps[t], cmap="inferno", alpha=0.6, vmin=0.0, vmax=vmax, interpolation="nearest",
+                  extent=(-0.5, P_w - 0.5, P_h - 0.5, -0.5))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if words is not None:
+            ax.set_title(str(words[t]), fontsize=9)
+    return fig
+
+
 def forecast(history_series, truth, prediction, split_index: int | None = None, ax: Axes | None = None) -> Figure:
     """A series, its held-out continuation and a model's prediction of it, the held-out region shaded.
 

@@ -14,6 +14,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.words`: word tokenisation and word vocabularies.
 * :mod:`rnnlib.data.reviews`: review sentences labelled positive or negative (Kotzias et al., vendored).
 * :mod:`rnnlib.data.chorales`: Bach's four-part chorales (music21's corpus) as note grids and voice tokens.
+* :mod:`rnnlib.data.scenes`: scenes of handwritten digits on a canvas, captioned in words.
 """
 
 from rnnlib.data.chorales import Chorale, load_chorales, split_chorales
@@ -29,6 +30,18 @@ from rnnlib.data.series import (
     make_windows,
     stratified_split,
     sunspots,
+)
+from rnnlib.data.scenes import (
+    CAPTION_WORDS,
+    DigitPool,
+    SceneBatch,
+    Scenes,
+    caption_for,
+    collate_scenes,
+    decode_caption,
+    digit_pools,
+    encode_caption,
+    make_scenes,
 )
 from rnnlib.data.surnames import LabelledNames, Surnames, load_surnames
 from rnnlib.data.synthetic import IGNORE_INDEX, adding_problem, copy_task, future_tagging, future_tags, noisy_sine

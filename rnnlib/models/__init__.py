@@ -6,6 +6,7 @@ Shapes are time-major throughout, ``(T, B, ...)``; see each module for its symbo
 from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unroll
 from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
 from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
+from rnnlib.models.captioning import Captioner, ConvEncoder, pretrain_encoder
 from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
 from rnnlib.models.forecast import SequenceRegressor
 from rnnlib.models.mingru import MinGRU, parallel_scan
@@ -19,4 +20,5 @@ __all__ = [
     "DotAttention", "GeneralAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
     "beam_search", "beam_decode", "Hypothesis",
     "MinGRU", "parallel_scan",
+    "ConvEncoder", "Captioner", "pretrain_encoder",
 ]
