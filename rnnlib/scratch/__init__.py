@@ -14,6 +14,16 @@ from rnnlib.scratch.attention import (
     general_attention_backward,
 )
 from rnnlib.scratch.bidirectional import bidirectional_backward, bidirectional_forward
+from rnnlib.scratch.ctc import ctc_backward, ctc_forward, ctc_posteriors, extend_labels
+from rnnlib.scratch.ctc_decoding import (
+    cer,
+    ctc_collapse,
+    ctc_greedy_decode,
+    ctc_prefix_beam_search,
+    edit_distance,
+    error_rate,
+    wer,
+)
 from rnnlib.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from rnnlib.scratch.losses import (
     affine_backward,
@@ -33,4 +43,6 @@ __all__ = [
     "gru_step_forward", "lstm_backward", "lstm_forward", "lstm_step_backward", "lstm_step_forward",
     "mse_loss", "mse_loss_backward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
     "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "ctc_forward", "ctc_backward", "ctc_posteriors", "extend_labels", "ctc_collapse", "ctc_greedy_decode",
+    "ctc_prefix_beam_search", "edit_distance", "error_rate", "cer", "wer",
 ]
