@@ -6,6 +6,7 @@ Shapes are time-major throughout, ``(T, B, ...)``; see each module for its symbo
 from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unroll
 from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
 from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
+from rnnlib.models.ctc import CTCRecognizer, pad_features, pad_targets
 from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
 from rnnlib.models.forecast import SequenceRegressor
 from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
@@ -16,5 +17,5 @@ __all__ = [
     "make_rnn", "SequenceReader", "SequenceClassifier", "SequenceTagger", "SequenceRegressor",
     "VectorToSequence", "CharLM", "detach_state",
     "DotAttention", "GeneralAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
-    "beam_search", "beam_decode", "Hypothesis",
+    "beam_search", "beam_decode", "Hypothesis", "CTCRecognizer", "pad_features", "pad_targets",
 ]
