@@ -92,8 +92,11 @@ class CTCRecognizer(nn.Module):
         return torch.log_softmax(self.head(self.drop(h)), dim=-1), lengths
 
     @torch.no_grad()
-    def decode(self, x, lengths, beam_width=1):
-        """Transcripts (lists of symbol ids, blank removed): greedy when ``beam_width`` is 1, else prefix beam."""
+    def decode(self, x, lengths, beam_width=1, prune=None):
+        """Transcripts (lists of symbol ids, blank removed): greedy when ``beam_width`` is 1, else prefix beam.
+
+        ``prune`` is passed to :func:`rnnlib.scratch.ctc_decoding.ctc_prefix_beam_search`.
+        """
         was_training = self.training
         self.eval()
         lp, lengths = self(x, lengths)
@@ -101,7 +104,7 @@ class CTCRecognizer(nn.Module):
         lp, lengths = lp.double().numpy(), lengths.numpy()  # (T', B, V), (B,)
         if beam_width == 1:
             return ctc_greedy_decode(lp, lengths)
-        return [list(ctc_prefix_beam_search(lp[: lengths[b], b], beam_width)[0][0]) for b in range(lp.shape[1])]
+        return [list(ctc_prefix_beam_search(lp[: lengths[b], b], beam_width, prune=prune)[0][0]) for b in range(lp.shape[1])]
 
 
 def pad_features(features):

@@ -75,6 +75,21 @@ def test_beam_beats_greedy_where_many_paths_share_a_labelling():
     assert abs(np.exp(logp) - 0.4025) < 1e-12
 
 
+def test_pruning_keeps_the_answer_on_peaked_outputs(rng):
+    # Mostly blank, a spike per label: pruning labels below 1e-4 finds the same best labelling, and pruning
+    # at -inf is no pruning at all.
+    T, V = 20, 6
+    logits = rng.standard_normal((T, V))
+    logits[:, 0] += 8
+    logits[[3, 9, 10, 15], [2, 4, 4, 1]] += 14
+    lp = log_softmax(logits)
+    exact = ctc_prefix_beam_search(lp, beam_width=8)
+    assert ctc_prefix_beam_search(lp, beam_width=8, prune=-np.inf) == exact
+    pruned = ctc_prefix_beam_search(lp, beam_width=8, prune=np.log(1e-4))
+    assert pruned[0][0] == exact[0][0] == (2, 4, 1)
+    assert abs(pruned[0][1] - exact[0][1]) < 1e-3
+
+
 def test_edit_distance_and_rates():
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "abc") == 3 and edit_distance("abc", "") == 3
