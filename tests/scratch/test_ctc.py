@@ -170,3 +170,17 @@ def test_bad_inputs(rng):
         ctc_backward(np.ones(3), cache)
     with pytest.raises(ValueError, match="CTCCache returned by ctc_forward"):
         ctc_backward(np.ones(2), (1, 2))
+
+
+def test_torch_log_probs_gradient_is_probs_minus_gamma(rng):
+    # The module docstring's claim: torch returns y - gamma for the log-probabilities (0 past the input),
+    # where the true derivative, ours, is -gamma.
+    logits, targets, in_len, tg_len = make_batch(rng, 7, 3, 5, 2, repeats=True)
+    lp = log_softmax(logits)
+    t_lp = torch.tensor(lp, requires_grad=True)
+    torch.nn.functional.ctc_loss(t_lp, torch.tensor(targets), torch.tensor(in_len), torch.tensor(tg_len),
+                                 reduction="sum", zero_infinity=True).backward()
+    _, cache = ctc_forward(lp, targets, in_len, tg_len, zero_infinity=True)
+    inside = (np.arange(7)[:, None] < in_len)[..., None]  # (T, B, 1)
+    expected = np.exp(lp) * inside + ctc_backward(np.ones(3), cache)["log_probs"]
+    assert np.abs(t_lp.grad.numpy() - expected).max() < 1e-12
