@@ -29,3 +29,13 @@ def test_quick_run_trains_and_reloads(tmp_path):
     for model in models.values():
         lp, _ = model(x, torch.tensor([20]))
         assert lp.shape == (10, 1, script.V)
+
+
+def test_committed_checkpoint_matches_the_script():
+    script = load_script()
+    checkpoint = torch.load(script.OUT, weights_only=False)
+    assert checkpoint["configs"] == script.MODELS
+    assert (checkpoint["n_train"], checkpoint["epochs"]) == (script.N_TRAIN, script.EPOCHS)
+    assert set(checkpoint["models"]) == {f"{name}/{seed}" for name in script.MODELS for seed in script.SEEDS}
+    assert script.OUT.stat().st_size < 3_000_000
+    assert len(script.load_models(checkpoint)) == 6
