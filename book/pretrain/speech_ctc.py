@@ -6,7 +6,8 @@ stacked frames). The training utterances use espeak-ng's training voices only; c
 held-out voices. Weights are stored in float16 to keep the checkpoint small; the chapter loads them back into
 float32.
 
-    python book/pretrain/speech_ctc.py            # the chapter's checkpoint (about 15 minutes on 2 cores)
+    python book/pretrain/speech_ctc.py            # the chapter's checkpoint (measured: 500 s of CPU in all,
+                                                  # 37 min of wall time on a heavily shared 2-core machine)
     python book/pretrain/speech_ctc.py --quick OUT  # a few utterances and steps, for the test of this script
 """
 
