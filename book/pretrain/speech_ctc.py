@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnnlib.data.spoken_digits import spoken_digits
+from rnnlib.data.speech import spoken_digits
 from rnnlib.models.ctc import CTCRecognizer, pad_features, pad_targets
 from rnnlib.train import fit
 

@@ -11,7 +11,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.series`: sunspots, CO2, digit images as row sequences; splits, windows, scaling.
 * :mod:`rnnlib.data.vocab`: character vocabularies, padding, Datasets and collate functions.
 * :mod:`rnnlib.data.audio`: frames, STFT, mel filterbank, log-mel features in numpy.
-* :mod:`rnnlib.data.spoken_digits`: digit strings spoken by espeak-ng with many voices, for CTC.
+* :mod:`rnnlib.data.speech`: digit strings spoken by espeak-ng with many voices, for CTC.
 """
 
 from rnnlib.data.audio import frame_signal, hann_window, log_mel, mel_filterbank, power_spectrogram
@@ -27,7 +27,7 @@ from rnnlib.data.series import (
     stratified_split,
     sunspots,
 )
-from rnnlib.data.spoken_digits import SpokenDigits, spoken_digits
+from rnnlib.data.speech import SpokenDigits, spoken_digits
 from rnnlib.data.surnames import LabelledNames, Surnames, load_surnames
 from rnnlib.data.synthetic import IGNORE_INDEX, adding_problem, copy_task, future_tagging, future_tags, noisy_sine
 from rnnlib.data.text import batchify, bptt_chunks, stdlib_corpus, stdlib_files, train_val_split_text

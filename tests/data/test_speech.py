@@ -1,9 +1,9 @@
-"""rnnlib.data.spoken_digits: espeak-ng runs offline, the data are reproducible, the voice split is disjoint."""
+"""rnnlib.data.speech: espeak-ng runs offline, the data are reproducible, the voice split is disjoint."""
 
 import numpy as np
 import pytest
 
-from rnnlib.data import spoken_digits as sd
+from rnnlib.data import speech as sd
 
 
 def test_voice_variants_are_disjoint_and_exist():
