@@ -15,8 +15,11 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.reviews`: review sentences labelled positive or negative (Kotzias et al., vendored).
 * :mod:`rnnlib.data.chorales`: Bach's four-part chorales (music21's corpus) as note grids and voice tokens.
 * :mod:`rnnlib.data.scenes`: scenes of handwritten digits on a canvas, captioned in words.
+* :mod:`rnnlib.data.audio`: frames, STFT, mel filterbank, log-mel features in numpy.
+* :mod:`rnnlib.data.speech`: digit strings spoken by espeak-ng with many voices, for CTC.
 """
 
+from rnnlib.data.audio import frame_signal, hann_window, log_mel, mel_filterbank, power_spectrogram
 from rnnlib.data.chorales import Chorale, load_chorales, split_chorales
 from rnnlib.data.dates import make_dates, render_date, split_by_date
 from rnnlib.data.reviews import LabelledSentences, Reviews, load_reviews, review_sentences
@@ -43,6 +46,7 @@ from rnnlib.data.scenes import (
     encode_caption,
     make_scenes,
 )
+from rnnlib.data.speech import SpokenDigits, spoken_digits
 from rnnlib.data.surnames import LabelledNames, Surnames, load_surnames
 from rnnlib.data.synthetic import IGNORE_INDEX, adding_problem, copy_task, future_tagging, future_tags, noisy_sine
 from rnnlib.data.text import batchify, bptt_chunks, stdlib_corpus, stdlib_files, train_val_split_text
@@ -77,4 +81,8 @@ __all__ = [
     "LabelledSentences", "Reviews", "load_reviews", "review_sentences",
     "WordVocab", "tokenize",
     "seattle_weather",
+    "CAPTION_WORDS", "DigitPool", "SceneBatch", "Scenes", "caption_for", "collate_scenes", "decode_caption",
+    "digit_pools", "encode_caption", "make_scenes",
+    "frame_signal", "hann_window", "log_mel", "mel_filterbank", "power_spectrogram", "SpokenDigits",
+    "spoken_digits",
 ]

@@ -7,6 +7,7 @@ from rnnlib.models.cells import GRUCell, LSTMCell, RNNCell, init_like_torch, unr
 from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
 from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
 from rnnlib.models.captioning import Captioner, ConvEncoder, pretrain_encoder
+from rnnlib.models.ctc import CTCRecognizer, pad_features, pad_targets
 from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
 from rnnlib.models.forecast import SequenceRegressor
 from rnnlib.models.mingru import MinGRU, parallel_scan
@@ -21,4 +22,5 @@ __all__ = [
     "beam_search", "beam_decode", "Hypothesis",
     "MinGRU", "parallel_scan",
     "ConvEncoder", "Captioner", "pretrain_encoder",
+    "CTCRecognizer", "pad_features", "pad_targets",
 ]

@@ -14,6 +14,16 @@ from rnnlib.scratch.attention import (
     general_attention_backward,
 )
 from rnnlib.scratch.bidirectional import bidirectional_backward, bidirectional_forward
+from rnnlib.scratch.ctc import ctc_backward, ctc_forward, ctc_posteriors, extend_labels
+from rnnlib.scratch.ctc_decoding import (
+    cer,
+    ctc_collapse,
+    ctc_greedy_decode,
+    ctc_prefix_beam_search,
+    edit_distance,
+    error_rate,
+    wer,
+)
 from rnnlib.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from rnnlib.scratch.losses import (
     affine_backward,
@@ -45,4 +55,6 @@ __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_backward",
     "blelloch_scan", "combine", "hillis_steele_scan", "linear_scan_backward", "linear_scan_forward",
     "log_space_scan", "scan_levels", "sequential_scan",
+    "ctc_forward", "ctc_backward", "ctc_posteriors", "extend_labels", "ctc_collapse", "ctc_greedy_decode",
+    "ctc_prefix_beam_search", "edit_distance", "error_rate", "cer", "wer",
 ]
