@@ -17,6 +17,7 @@ Nothing here downloads. Every function that draws random numbers takes ``seed`` 
 * :mod:`rnnlib.data.scenes`: scenes of handwritten digits on a canvas, captioned in words.
 * :mod:`rnnlib.data.audio`: frames, STFT, mel filterbank, log-mel features in numpy.
 * :mod:`rnnlib.data.speech`: digit strings spoken by espeak-ng with many voices, for CTC.
+* :mod:`rnnlib.data.vowels`: nine speakers saying /ae/, real recordings as cepstral frames (Kudo et al.).
 """
 
 from rnnlib.data.audio import frame_signal, hann_window, log_mel, mel_filterbank, power_spectrogram
@@ -65,6 +66,7 @@ from rnnlib.data.vocab import (
     collate_sequences,
     pad_batch,
 )
+from rnnlib.data.vowels import Utterances, japanese_vowels
 from rnnlib.data.words import WordVocab, tokenize
 from rnnlib.data.weather import seattle_weather
 
@@ -85,4 +87,5 @@ __all__ = [
     "digit_pools", "encode_caption", "make_scenes",
     "frame_signal", "hann_window", "log_mel", "mel_filterbank", "power_spectrogram", "SpokenDigits",
     "spoken_digits",
+    "Utterances", "japanese_vowels",
 ]
