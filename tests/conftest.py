@@ -13,3 +13,13 @@ torch.set_num_threads(1)
 def rng():
     """A fresh generator per test, so tests do not depend on each other's order."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """The one Playwright driver of a test process: tests/browser and tests/hub both launch Chromium through it
+    (two sync drivers cannot run in one process, and pytest-xdist may put both folders on one worker)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver

@@ -28,14 +28,6 @@ def _site_builder():
 
 
 @pytest.fixture(scope="session")
-def playwright():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
 def dead_end():
     proxy = browsing.DeadEnd()
     yield proxy

@@ -21,14 +21,12 @@ def hub():
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(playwright):
     """Debian's Chromium through Playwright (never a downloaded browser), as tests/browser drives it."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
     import browsing
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=browsing.chromium_executable(),
+    browser = playwright.chromium.launch(executable_path=browsing.chromium_executable(),
                                          args=browsing.CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield browser
+    browser.close()
