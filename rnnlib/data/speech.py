@@ -25,15 +25,18 @@ import numpy as np
 from rnnlib.data.audio import log_mel
 from rnnlib.data.synthetic import as_generator
 
+#: espeak-ng's output rate, Hz.
 SAMPLE_RATE = 22050
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 BLANK = 0  # output symbol 0 is CTC's blank; digit d is symbol d + 1
 ACCENTS = ("en-gb", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029",
            "en-us-nyc")
+#: Voice variants heard in training (combined with every accent of ``ACCENTS``).
 TRAIN_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "croak", "klatt", "klatt2",
                   "klatt3", "Alex", "Andy", "Annie", "Denis", "Gene", "Jacky", "Lee", "Mike", "Storm", "adam",
                   "anika", "aunty", "belinda", "boris", "david", "ed", "grandma", "john", "linda", "max",
                   "norbert", "paul", "quincy", "rob", "steph", "travis", "whisper", "zac")
+#: Voice variants heard only in testing: disjoint from ``TRAIN_VARIANTS``.
 TEST_VARIANTS = ("m8", "f5", "klatt4", "Alicia", "Hugo", "Michael", "benjamin", "edward", "grandpa", "iven",
                  "robert", "shelby")
 
