@@ -258,34 +258,10 @@ class CharLM(nn.Module):
         Tensor, shape (n,), int64
             The new token ids, without the prefix.
         """
-        if not temperature >= 0:
-            raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        device = self.head.weight.device
-        if not isinstance(prefix, torch.Tensor):
-            prefix = torch.tensor(list(prefix), dtype=torch.long)
-        prefix = check_tokens("prefix", prefix, 1, "(P,)").to(device)
-        if prefix.shape[0] == 0 or prefix.min() < 0 or prefix.max() >= self.vocab_size:
-            raise ValueError(f"prefix must hold at least one token id in [0, V) with V={self.vocab_size}, "
-                             f"got {prefix.tolist()}")
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                logits, state = self(prefix[:, None])  # (P, 1, V)
-                new = torch.empty(n, dtype=torch.long, device=device)
-                for t in range(n):
-                    last = logits[-1, 0]  # (V,)
-                    if temperature == 0:
-                        new[t] = last.argmax()
-                    else:
-                        new[t] = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1,
-                                                   generator=generator)[0]
-                    logits, state = self(new[t].view(1, 1), state)  # (1, 1, V)
-                return new
-        finally:
-            self.train(was_training)
+        # The same draw as generate() with no end token: one loop for both.
+        return self.generate(prefix, max_len=n, temperature=temperature, generator=generator)
 
     def generate(self, prefix, max_len: int, temperature: float = 1.0, eos: int | None = None,
                  generator: torch.Generator | None = None, allowed=None) -> torch.Tensor:
