@@ -27,8 +27,8 @@ help:
 	@echo "make clean       remove build and test outputs (keeps .venv)"
 	@echo "make distclean   also remove .venv"
 
-include mk/grading.mk
-include mk/term.mk
+include grading/grading.mk
+include grading/term.mk
 exercises formgrader autograde: venv
 
 # The stamp is rebuilt when the dependencies change, so `git pull && make test` picks up new pins.

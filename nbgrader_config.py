@@ -1,7 +1,7 @@
 """nbgrader configuration for the course: solutions/ is the source, exercises/ the student release.
 
 Instructors run nbgrader from the repository root (the course root); see the instructor guide for the commands.
-Autograding runs every submission in the grading sandbox of mk/sandbox/ (bubblewrap: no network, only the
+Autograding runs every submission in the grading sandbox of grading/sandbox/ (bubblewrap: no network, only the
 student's own folder writable, limits); RNN_GRADING_SANDBOX=off turns it off, for trusted notebooks only.
 """
 
@@ -36,9 +36,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 
 # Student code runs with the grader's rights unless it is contained: autograde executes it in the sandbox kernel
-# (mk/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests. Named by import
-# string, so only autograding imports it, and fails loudly if mk/sandbox/ is missing.
-sys.path.insert(0, str(root / "mk" / "sandbox"))
+# (grading/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests. Named by import
+# string, so only autograding imports it, and fails loudly if grading/sandbox/ is missing.
+sys.path.insert(0, str(root / "grading" / "sandbox"))
 if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
     c.Autograde.autograde_preprocessors = [
         "rnn_sandbox.SandboxedExecute",
@@ -50,15 +50,15 @@ if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
 
-# The term's tooling (mk/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
+# The term's tooling (grading/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
 # none of the grader's paths, so an assignment can be reused next term (see the instructor guide).
-sys.path.insert(0, str(root / "mk" / "term"))
+sys.path.insert(0, str(root / "grading" / "term"))
 # Maths typeset offline in the feedback and the formgrader: MathJax 3 inlined instead of MathJax 2 from a CDN
-# (mk/term/offline_mathjax.py). nbgrader's formgrader forces its own template folder, so the course's templates are
+# (grading/term/offline_mathjax.py). nbgrader's formgrader forces its own template folder, so the course's templates are
 # found through JUPYTER_PATH, which nbconvert reads whenever it renders: set here, it also works where no make
 # target starts the server (a JupyterHub).
 c.HTMLExporter.filters = {"inline_mathjax": "offline_mathjax.inline_mathjax"}
-templates = str(root / "mk" / "term" / "jupyter")
+templates = str(root / "grading" / "term" / "jupyter")
 if templates not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [templates, os.environ.get("JUPYTER_PATH")]))
 c.GenerateFeedback.preprocessors = [
@@ -68,13 +68,13 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # Late work: 10 % of a notebook's score off per started day after the due date (`make due A=... DUE=...`),
-# with 15 minutes' grace for a slow upload. mk/term/late_penalty.py; nbgrader's own choice is none or zero.
+# with 15 minutes' grace for a slow upload. grading/term/late_penalty.py; nbgrader's own choice is none or zero.
 c.AssignLatePenalties.plugin_class = "late_penalty.PercentPerDay"
 c.PercentPerDay.percent_per_day = 10
 c.PercentPerDay.grace_minutes = 15
 
 # nbgrader's sanitizing steps of autograde, with OverwriteCells replaced by one that restores the hidden tests
-# of an untouched test cell without warning "Attribute 'checksum' ... has changed!" (mk/term/overwrite_cells.py);
+# of an untouched test cell without warning "Attribute 'checksum' ... has changed!" (grading/term/overwrite_cells.py);
 # a test cell the student edited is still restored and reported.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",

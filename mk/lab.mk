@@ -1,5 +1,5 @@
 # JupyterLab for students (`make lab`, `make student-lab`), and what every JupyterLab target needs as root.
-# Included by mk/grading.mk and by the student release's Makefile (mk/student.mk).
+# Included by grading/grading.mk and by the student release's Makefile (mk/student.mk).
 
 BIN ?= $(CURDIR)/.venv/bin
 # The Jupyter configuration of student mode: nbgrader's formgrader, course list and create-assignment toolbar off.

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "grading"))
 import harness  # noqa: E402
 
-SAFE_AUTOGRADE = harness.ROOT / "mk" / "sandbox" / "safe_autograde.py"
+SAFE_AUTOGRADE = harness.ROOT / "grading" / "sandbox" / "safe_autograde.py"
 
 
 def class_of(case: harness.Case, release: nbformat.NotebookNode, size: int) -> dict[str, nbformat.NotebookNode]:

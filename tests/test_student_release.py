@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("student_release", ROOT / "mk" / "term" / "student_release.py")
+spec = importlib.util.spec_from_file_location("student_release", ROOT / "grading" / "term" / "student_release.py")
 student_release = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(student_release)
 
@@ -16,7 +16,7 @@ spec.loader.exec_module(student_release)
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     out = tmp_path_factory.mktemp("students") / "release"
-    proc = subprocess.run(["make", "--no-print-directory", "-f", "mk/term.mk", "student-release", f"OUT={out}"],
+    proc = subprocess.run(["make", "--no-print-directory", "-f", "grading/term.mk", "student-release", f"OUT={out}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
@@ -31,7 +31,7 @@ def test_release_holds_what_students_need(release):
 
 
 def test_release_holds_no_answer_key(release):
-    for name in ("solutions", "tests", "mk/sandbox", "mk/term", "gradebook.db", "submitted", "autograded"):
+    for name in ("solutions", "tests", "grading/sandbox", "grading/term", "gradebook.db", "submitted", "autograded"):
         assert not (release / name).exists(), f"{name} must not reach students"
     secrets = student_release.secret_lines()
     kinds = {where.rsplit(" ", 1)[1] for where in secrets.values()}
@@ -56,7 +56,7 @@ def test_release_is_a_git_repository_and_never_overwrites_a_stranger(release, tm
     assert log.returncode == 0 and "Student release" in log.stdout
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("precious")
-    proc = subprocess.run(["python3", "mk/term/student_release.py", str(tmp_path / "mine")], cwd=ROOT,
+    proc = subprocess.run(["python3", "grading/term/student_release.py", str(tmp_path / "mine")], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode != 0 and "was not written by make student-release" in proc.stderr
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
@@ -76,7 +76,7 @@ def test_instructor_and_student_labs_start_as_root():
     """Jupyter refuses root without --allow-root (Docker, hubs): the course's targets add it, for root only."""
     for target in ("formgrader", "student-lab"):
         for uid, root_flag in (("1000", False), ("0", True)):
-            proc = subprocess.run(["make", "-n", "--no-print-directory", "-f", "mk/grading.mk", target,
+            proc = subprocess.run(["make", "-n", "--no-print-directory", "-f", "grading/grading.mk", target,
                                    f"USER_ID={uid}", "LAB_ARGS=--port=9999"], cwd=ROOT, capture_output=True, text=True)
             assert proc.returncode == 0, proc.stderr
             assert ("--allow-root" in proc.stdout) == root_flag, (target, uid, proc.stdout)

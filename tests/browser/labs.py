@@ -1,4 +1,4 @@
-"""JupyterLab for the browser tests: the servers (tests/grading/labserver.py, started through mk/grading.mk's
+"""JupyterLab for the browser tests: the servers (tests/grading/labserver.py, started through grading/grading.mk's
 targets) and helpers that read JupyterLab's user interface as a person would."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JupyterLab servers for the tests, started the way users start them: through mk/grading.mk's targets.
+"""JupyterLab servers for the tests, started the way users start them: through grading/grading.mk's targets.
 
 Each server runs in its own process group on 127.0.0.1 at a free port with token authentication; the caller
 passes the environment (usually harness.hermetic_env), so a developer's ~/.jupyter plays no part. Used by the
@@ -48,7 +48,7 @@ class Lab:
         with self.log.open("w") as log:
             # A new session, so that the server (a child of make) is stopped with its process group.
             self.proc = subprocess.Popen(
-                ["make", "--no-print-directory", "-C", str(folder), "-f", str(harness.ROOT / "mk" / "grading.mk"),
+                ["make", "--no-print-directory", "-C", str(folder), "-f", str(harness.ROOT / "grading" / "grading.mk"),
                  target, f"BIN={harness.BIN}", f"LAB_ARGS={' '.join(lab_args)}"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120

@@ -37,7 +37,7 @@ def test_exercises_are_what_make_exercises_generates(tmp_path):
                         ignore=shutil.ignore_patterns(*IGNORED))
     shutil.copy(harness.ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     proc = subprocess.run(
-        ["make", "--no-print-directory", "-f", str(harness.ROOT / "mk" / "grading.mk"), "exercises",
+        ["make", "--no-print-directory", "-f", str(harness.ROOT / "grading" / "grading.mk"), "exercises",
          f"COURSE_ROOT={course}", f"BIN={harness.BIN}"],
         cwd=tmp_path, env=harness.hermetic_env(tmp_path / "home"), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-5000:]

@@ -27,7 +27,7 @@ import pytest
 import harness
 
 ASSIGNMENT = "a01"
-SAFE_AUTOGRADE = harness.ROOT / "mk" / "sandbox" / "safe_autograde.py"
+SAFE_AUTOGRADE = harness.ROOT / "grading" / "sandbox" / "safe_autograde.py"
 # A cell timeout short enough for a quick proof, long enough for a01's cells on a loaded 2-core machine.
 CONFIG = "c.Execute.timeout = 20\nc.SandboxedExecute.interrupt_grace = 5"
 VICTIM = "solution"  # the student whose worker is killed mid-run

@@ -5,7 +5,7 @@ students alice and bob, each with their own HOME: fetch_assignment, answer (alic
 submit; instructor: collect, autograde, generate_feedback, release_feedback, export; alice: fetch_feedback. The
 tests then check each hand-over and the scores in the exported CSV.
 
-The last tests start JupyterLab through mk/grading.mk as a student and as an instructor, and check that students
+The last tests start JupyterLab through grading/grading.mk as a student and as an instructor, and check that students
 get the Assignments list and Validate but not the formgrader, course list or create-assignment toolbar.
 """
 
@@ -125,7 +125,7 @@ def student_lab(trip, tmp_path_factory):
     repo = tmp_path_factory.mktemp("student-repo")
     shutil.copytree(harness.ROOT / ".jupyter-student", repo / ".jupyter-student")
     shutil.copy(harness.ROOT / "nbgrader_config.py", repo / "nbgrader_config.py")
-    shutil.copytree(harness.ROOT / "mk" / "sandbox", repo / "mk" / "sandbox",
+    shutil.copytree(harness.ROOT / "grading" / "sandbox", repo / "grading" / "sandbox",
                     ignore=shutil.ignore_patterns("__pycache__"))
     env = harness.hermetic_env(repo / "home", HOME=str(repo / "home"), NBGRADER_EXCHANGE=str(trip.exchange))
     env.pop("JUPYTER_CONFIG_DIR")  # the target sets it

@@ -19,7 +19,7 @@ import harness
 import pgcluster
 
 ASSIGNMENT = "a01"
-SAFE_AUTOGRADE = harness.ROOT / "mk" / "sandbox" / "safe_autograde.py"
+SAFE_AUTOGRADE = harness.ROOT / "grading" / "sandbox" / "safe_autograde.py"
 CONFIG = "c.Execute.timeout = 20\nc.SandboxedExecute.interrupt_grace = 5"
 
 

@@ -1,6 +1,6 @@
-"""The grading sandbox and the gradebook guard, proven by attacks (mk/sandbox/, nbgrader_config.py).
+"""The grading sandbox and the gradebook guard, proven by attacks (grading/sandbox/, nbgrader_config.py).
 
-One temporary course, one call of the documented autograde command (``mk/sandbox/safe_autograde.py``, what
+One temporary course, one call of the documented autograde command (``grading/sandbox/safe_autograde.py``, what
 ``make autograde`` runs) for honest students and attackers together. Each attacker is the correct a01 solution
 with an attack put at the top of its first answer cell, written by someone who knows the course root's
 absolute paths. For each attack: it fails or is contained, the attacker gets a score and a visible reason, and
@@ -28,7 +28,7 @@ import pytest
 import harness
 
 ASSIGNMENT = "a01"
-SAFE_AUTOGRADE = harness.ROOT / "mk" / "sandbox" / "safe_autograde.py"
+SAFE_AUTOGRADE = harness.ROOT / "grading" / "sandbox" / "safe_autograde.py"
 # Short enough to keep the proof quick, long enough for a01's cells on a loaded machine.
 CONFIG = "c.Execute.timeout = 20\nc.SandboxedExecute.interrupt_grace = 5"
 HONEST = ("solution", "wrong")

@@ -1,4 +1,4 @@
-"""The sandbox kernel on its own (mk/sandbox/kernels/rnn-sandbox): started by Jupyter's kernel machinery, and
+"""The sandbox kernel on its own (grading/sandbox/kernels/rnn-sandbox): started by Jupyter's kernel machinery, and
 refusing to start where it could not be contained."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 import harness
 
-SANDBOX = harness.ROOT / "mk" / "sandbox"
+SANDBOX = harness.ROOT / "grading" / "sandbox"
 LAUNCH = SANDBOX / "kernels" / "rnn-sandbox" / "launch.py"
 
 # Runs in a fresh Python: start the kernel through SandboxKernelManager, run CODE, print what it printed.

@@ -1,4 +1,4 @@
-"""A term in miniature, each task with the one command the instructor guide gives (mk/term.mk).
+"""A term in miniature, each task with the one command the instructor guide gives (grading/term.mk).
 
 In a temporary course root with its own exchange: `make roster` imports an LMS class list of three students
 (carol never submits; dave, not on it, does), `make due` sets a due date, alice submits a wrong answer and then a correct one (`make
@@ -25,7 +25,7 @@ ASSIGNMENT = (harness.assignments() or [None])[0]
 pytestmark = pytest.mark.skipif(ASSIGNMENT is None, reason="no assignment with a case file yet")
 COURSE_ID = "rnn-course"
 PENALTY_PER_DAY = 0.10  # nbgrader_config.py: c.PercentPerDay.percent_per_day = 10
-spec = importlib.util.spec_from_file_location("student_release", harness.ROOT / "mk" / "term" / "student_release.py")
+spec = importlib.util.spec_from_file_location("student_release", harness.ROOT / "grading" / "term" / "student_release.py")
 student_release = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(student_release)
 
@@ -41,7 +41,7 @@ class Term:
         self.logs = {}
 
     def make(self, target, **variables):
-        args = ["make", "--no-print-directory", "-f", str(harness.ROOT / "mk" / "term.mk"), target,
+        args = ["make", "--no-print-directory", "-f", str(harness.ROOT / "grading" / "term.mk"), target,
                 f"BIN={harness.BIN}", *(f"{k}={v}" for k, v in variables.items())]
         proc = subprocess.run(args, cwd=self.root, env=self.course.env, capture_output=True, text=True, timeout=900)
         self.logs[target] = self.logs.get(target, "") + proc.stdout + proc.stderr
@@ -50,7 +50,7 @@ class Term:
         return proc.stdout + proc.stderr
 
     def autograde(self):
-        args = ["make", "--no-print-directory", "-f", str(harness.ROOT / "mk" / "grading.mk"), "autograde",
+        args = ["make", "--no-print-directory", "-f", str(harness.ROOT / "grading" / "grading.mk"), "autograde",
                 f"A={ASSIGNMENT}", f"BIN={harness.BIN}", f"COURSE_ROOT={self.root}"]
         proc = subprocess.run(args, cwd=harness.ROOT, env=self.course.env, capture_output=True, text=True,
                               timeout=900)

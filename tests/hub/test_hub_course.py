@@ -164,7 +164,7 @@ def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres
     proc = subprocess.run(
         ["runuser", "-u", hub.grader, "--", "env", f"HOME={hub.home(hub.grader)}",
          f"PATH={hub.env_dir / 'bin'}:/usr/bin:/bin", f"NBGRADER_EXCHANGE={hub.exchange}", "OMP_NUM_THREADS=1",
-         str(hub.env_dir / "bin" / "python"), "mk/sandbox/safe_autograde.py", ASSIGNMENT, "--jobs=2"],
+         str(hub.env_dir / "bin" / "python"), "grading/sandbox/safe_autograde.py", ASSIGNMENT, "--jobs=2"],
         cwd=hub.course_dir(), capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "in 2 worker(s)" in proc.stdout and "[2/2]" in proc.stdout

@@ -1,4 +1,4 @@
-# Grading targets, included by the Makefile (`include mk/grading.mk`) or run alone (`make -f mk/grading.mk ...`).
+# Grading targets, included by the Makefile (`include grading/grading.mk`) or run alone (`make -f grading/grading.mk ...`).
 # Run them from the repository root: nbgrader_config.py there makes it the nbgrader course root.
 #
 #   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else
@@ -8,7 +8,7 @@
 #   make autograde A=a01   autograde in the sandbox, with the gradebook backed up, checked and restored if damaged
 #   make autograde A=a01 JOBS=4   the same, 4 students at once
 
-include $(dir $(lastword $(MAKEFILE_LIST)))lab.mk
+include $(dir $(lastword $(MAKEFILE_LIST)))../mk/lab.mk
 # The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
 COURSE_ROOT ?= $(CURDIR)
 ASSIGNMENTS ?= $(sort $(notdir $(wildcard $(COURSE_ROOT)/solutions/a[0-9][0-9])))
@@ -40,5 +40,5 @@ AUTOGRADE_ARGS ?=
 JOBS ?=
 autograde:
 	@test -n "$(A)" || { echo "usage: make autograde A=<assignment, e.g. a01> [JOBS=N] [AUTOGRADE_ARGS=...]"; exit 2; }
-	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/sandbox/safe_autograde.py" "$(A)" \
+	cd "$(COURSE_ROOT)" && PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/grading/sandbox/safe_autograde.py" "$(A)" \
 	  $(if $(JOBS),--jobs=$(JOBS)) $(AUTOGRADE_ARGS)

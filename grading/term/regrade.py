@@ -1,12 +1,12 @@
 """Regrade an assignment after a change to its tests or points, keeping the hand grading (`make regrade A=a01`).
 
-    python mk/term/regrade.py a01        (from the course root, with the venv's bin/ on PATH)
+    python grading/term/regrade.py a01        (from the course root, with the venv's bin/ on PATH)
 
 nbgrader alone needs six steps, and `autograde --force` flags every cell that has a manual score as "needs
 manual grade" again, so every written answer would have to be looked at anew. This runs, in order:
 
 1. nbgrader generate_assignment A --force   (the gradebook learns the new tests and points)
-2. the sandboxed autograde of every submission with --force (mk/sandbox/safe_autograde.py: gradebook backed up)
+2. the sandboxed autograde of every submission with --force (grading/sandbox/safe_autograde.py: gradebook backed up)
 3. for each cell graded by hand before, its "needs manual grade" flag is cleared again if neither the cell in
    solutions/ (its checksum and points) nor the student's submitted notebook changed; otherwise it stays flagged
    and is listed, so you know what to look at in the formgrader;

@@ -1,6 +1,6 @@
 """Write what students get: the course without the answer key (`make student-release`).
 
-    python mk/term/student_release.py [OUT]     (default: _build/student-release)
+    python grading/term/student_release.py [OUT]     (default: _build/student-release)
 
 The folder holds exercises/, book/, rnnlib/, the student lab settings (.jupyter-student/), the files that install
 the course (pyproject.toml, constraints*.txt, mk/venv.py) and a student Makefile (mk/student.mk: `make lab`,

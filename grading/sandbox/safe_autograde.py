@@ -2,7 +2,7 @@
 
 Usage, from the course root (``make autograde A=a01 [JOBS=4]`` runs this)::
 
-    python mk/sandbox/safe_autograde.py a01 [--jobs N] [--student-timeout S] [--shard K/M] [nbgrader options]
+    python grading/sandbox/safe_autograde.py a01 [--jobs N] [--student-timeout S] [--shard K/M] [nbgrader options]
 
 1. The gradebook (nbgrader's ``db_url``: SQLite by default, or PostgreSQL) is backed up to
    ``gradebook-backups/``: SQLite's online backup (``gradebook-<time>.db``) or ``pg_dump`` (``.pgdump``).

@@ -3,7 +3,7 @@
 nbgrader 0.9's feedback and manual-grading templates call nbconvert's ``mathjax()`` macro, which loads MathJax 2.7.7
 from cdnjs: offline (an exam room, a locked-down hub, a student reading feedback on a train) every equation stays
 raw TeX. The course already installs MathJax 3 for the website (django-static-mathjax, the ``book`` extra). The
-templates in mk/term/jupyter/nbconvert/templates/{feedback,formgrade}/mathjax.html.j2 (found through
+templates in grading/term/jupyter/nbconvert/templates/{feedback,formgrade}/mathjax.html.j2 (found through
 JUPYTER_PATH, set in nbgrader_config.py) replace the macro with this filter, which inlines MathJax's self-contained SVG build (fonts included, so a feedback page is one file that
 works wherever it is opened; about 2.3 MB per page).
 """

@@ -18,11 +18,11 @@ need_A = @test -n "$(A)" || { echo "usage: make $@ A=<assignment, e.g. a01>"; ex
 .PHONY: student-release roster due collect regrade feedback grades
 
 student-release:
-	$(PYTHON_VENV) "$(CURDIR)/mk/term/student_release.py" "$(OUT)"
+	$(PYTHON_VENV) "$(CURDIR)/grading/term/student_release.py" "$(OUT)"
 
 roster:
 	@test -n "$(CSV)" || { echo "usage: make roster CSV=<class list exported from your LMS>"; exit 2; }
-	PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/term/roster.py" "$(CSV)"
+	PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/grading/term/roster.py" "$(CSV)"
 
 # nbgrader compares the due date with the time in each submission's timestamp.txt; a date without a time zone is
 # read as UTC.
@@ -37,7 +37,7 @@ collect:
 
 regrade:
 	$(need_A)
-	PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/mk/term/regrade.py" "$(A)"
+	PATH="$(BIN):$$PATH" "$(BIN)/python" "$(CURDIR)/grading/term/regrade.py" "$(A)"
 
 feedback:
 	$(need_A)
