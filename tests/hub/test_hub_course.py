@@ -1,18 +1,21 @@
-"""The course on JupyterHub, end to end, as it is really used: every step goes through the hub.
+"""The course on JupyterHub, end to end, as it is really used: every step goes through the hub, and every step a
+person does by clicking is clicked, in Chromium.
 
 Real services, started by tests/hub/hubserver.py: JupyterHub with configurable-http-proxy on 127.0.0.1, PAM
 logins of local Unix accounts, the LocalProcessSpawner, the formgrader as a hub service run by the grader
-account, nbgrader's exchange, a PostgreSQL gradebook. Each user acts with their own hub token through the proxy,
-calling the same REST endpoints that JupyterLab's Assignments tab and the formgrader pages call:
+account, nbgrader's exchange, a PostgreSQL gradebook.
 
-1. the instructor generates and releases a01 in the formgrader;
-2. two students log in with their passwords, fetch a01, solve it (alice fully, bob partly) and submit;
+1. the instructor logs in and, on the formgrader's Manage Assignments page, generates and releases a01;
+2. two students log in, open JupyterLab's Assignments list, click Fetch, solve a01 (alice fully, bob partly: the
+   answers are written into the fetched notebook through JupyterLab's contents API, as saving from the editor
+   does) and click Submit;
 3. a third student (carol) sees neither their files nor their submissions;
-4. the instructor collects; the grader account autogrades in parallel (``safe_autograde.py --jobs 2``) into
-   PostgreSQL; the instructor grades a written answer in the formgrader and releases feedback;
-5. each student fetches their own feedback, which shows their own score only.
+4. the instructor clicks Collect; the grader account autogrades in parallel (``safe_autograde.py --jobs 2``) into
+   PostgreSQL; the instructor types the score of a written answer in the formgrader, then clicks Generate
+   Feedback and Release Feedback;
+5. each student clicks Fetch Feedback and reads their own feedback, which shows their own score only.
 
-The steps run in order and share the state in ``FLOW``.
+The steps run in order and share the state in ``FLOW``; the hub's REST API only checks what the clicks did.
 """
 
 from __future__ import annotations
@@ -89,6 +92,58 @@ def as_unix_user(hub, name: str, *command: str) -> subprocess.CompletedProcess:
                           cwd="/", timeout=1200)
 
 
+def browser_login(chromium, hub, name: str):
+    """A Chromium page logged in to the hub as ``name`` through the login form."""
+    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input#username_input", name)
+    page.fill("input#password_input", hub.passwords[name])
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r".*/(hub/(home|spawn.*)|user/.*)$"), timeout=120_000)
+    return page
+
+
+
+def manage_assignments(chromium, hub):
+    """The instructor's formgrader page Manage Assignments, logged in through the hub's login form."""
+    page = browser_login(chromium, hub, hub.instructor)
+    page.goto(f"{hub.url}/services/{COURSE}/formgrader/manage_assignments")
+    page.locator("table.dataTable tbody tr", has_text=ASSIGNMENT).first.wait_for(timeout=120_000)
+    return page
+
+
+def click_in_formgrader(page, icon: str, what: str) -> str:
+    """Click the ``icon`` button of a01's row (generate, release, collect, feedback) and return the log that the
+    formgrader's success dialog shows; its error dialog fails the test with the log it shows."""
+    row = page.locator("table.dataTable tbody tr", has_text=ASSIGNMENT).first
+    row.locator(f"span.glyphicon-{icon}").click()
+    dialog = page.locator("#success-modal, #error-modal").first
+    dialog.wait_for(timeout=600_000)
+    text = dialog.inner_text()
+    assert dialog.get_attribute("id") == "success-modal", f"{what} failed in the formgrader:\n{text[-3000:]}"
+    dialog.locator("button[data-dismiss='modal']").first.click()
+    dialog.wait_for(state="detached", timeout=60_000)
+    return text
+
+
+def assignments_list(chromium, hub, name: str):
+    """``name``'s JupyterLab, logged in through the hub, with the Assignments list open (Nbgrader menu)."""
+    page = browser_login(chromium, hub, name)
+    page.goto(f"{hub.url}/user/{name}/lab")
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click(timeout=300_000)
+    page.get_by_role("menuitem", name="Assignment List").click()
+    page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for(timeout=120_000)
+    return page
+
+
+def click_in_assignments_list(page, listing: str, button: str) -> None:
+    """Click ``button`` (Fetch, Submit, Fetch Feedback) on a01's row of the list ``listing`` (released, fetched,
+    submitted)."""
+    row = page.locator(f"#{listing}_assignments_list .list_item", has_text=ASSIGNMENT).first
+    row.wait_for(timeout=120_000)
+    row.get_by_role("button", name=button, exact=True).click()
+
+
 def test_users_log_in_with_their_unix_password(hub):
     for name in [*hub.students, hub.instructor]:
         s = login(hub, name)
@@ -107,11 +162,14 @@ def test_groups_give_students_the_course_and_instructors_the_formgrader(hub):
     assert r.status_code in (403, 302), "a student may not open the formgrader"
 
 
-def test_instructor_releases_a01_in_the_formgrader(hub):
-    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/assign")
-    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
-    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/release")
-    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
+def test_instructor_releases_a01_in_the_formgrader(hub, chromium):
+    page = manage_assignments(chromium, hub)
+    log = click_in_formgrader(page, "education", "generating the student version")
+    assert "Successfully created the student version" in log, log
+    click_in_formgrader(page, "cloud-upload", "releasing")
+    page.locator("table.dataTable tbody tr", has_text=ASSIGNMENT).first.locator(".label-success",
+                                                                             has_text="released").wait_for()
+    page.context.close()
     assert (hub.exchange / COURSE / "outbound" / ASSIGNMENT / NOTEBOOK).exists()
 
 
@@ -124,11 +182,11 @@ def solve(release: nbformat.NotebookNode, fully: bool) -> nbformat.NotebookNode:
 
 
 @pytest.mark.parametrize("who, fully", [(0, True), (1, False)])
-def test_students_fetch_solve_and_submit(hub, who, fully):
+def test_students_fetch_solve_and_submit(hub, chromium, who, fully):
     name = hub.students[who]
-    start_server(hub, name)
-    fetched = assignment_action(hub, name, "fetch")
-    assert fetched["success"], fetched
+    page = assignments_list(chromium, hub, name)
+    click_in_assignments_list(page, "released", "Fetch")
+    page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=120_000)
     path = f"/user/{name}/api/contents/{COURSE}/{ASSIGNMENT}/{NOTEBOOK}"
     r = as_user(hub, name, "GET", path)
     assert r.status_code == 200, r.text
@@ -137,8 +195,9 @@ def test_students_fetch_solve_and_submit(hub, who, fully):
     r = as_user(hub, name, "PUT", path, json={"type": "notebook", "format": "json",
                                               "content": solve(release, fully)})
     assert r.status_code == 200, r.text
-    submitted = assignment_action(hub, name, "submit")
-    assert submitted["success"], submitted
+    click_in_assignments_list(page, "fetched", "Submit")
+    page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=120_000)
+    page.context.close()
 
 
 def test_a_third_student_sees_neither_their_files_nor_their_submissions(hub):
@@ -158,9 +217,10 @@ def test_a_third_student_sees_neither_their_files_nor_their_submissions(hub):
     assert course.returncode != 0, "the course folder with solutions/ is out of reach"
 
 
-def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres(hub):
-    r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/collect")
-    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
+def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres(hub, chromium):
+    page = manage_assignments(chromium, hub)
+    click_in_formgrader(page, "cloud-download", "collecting")
+    page.context.close()
     proc = subprocess.run(
         ["runuser", "-u", hub.grader, "--", "env", f"HOME={hub.home(hub.grader)}",
          f"PATH={hub.env_dir / 'bin'}:/usr/bin:/bin", f"NBGRADER_EXCHANGE={hub.exchange}", "OMP_NUM_THREADS=1",
@@ -175,17 +235,6 @@ def test_instructor_collects_and_the_grader_autogrades_in_parallel_into_postgres
     assert set(FLOW["submissions"]) == {alice, bob}
     assert FLOW["submissions"][alice]["code_score"] == FLOW["submissions"][alice]["max_code_score"]
     assert 0 < FLOW["submissions"][bob]["code_score"] < FLOW["submissions"][bob]["max_code_score"]
-
-
-def browser_login(chromium, hub, name: str):
-    """A Chromium page logged in to the hub as ``name`` through the login form."""
-    page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input#username_input", name)
-    page.fill("input#password_input", hub.passwords[name])
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(r".*/(hub/(home|spawn.*)|user/.*)$"), timeout=120_000)
-    return page
 
 
 def test_instructor_grades_a_written_answer_in_the_formgrader_and_releases_feedback(hub, chromium):
@@ -218,17 +267,24 @@ def test_instructor_grades_a_written_answer_in_the_formgrader_and_releases_feedb
     r = formgrader(hub, "PUT", f"/grade/{written['id']}", data=json.dumps({"manual_score": 1.0}))
     assert r.status_code == 200, r.text
     FLOW["written"][bob] = (written["name"], 1.0)
-    for step in ("generate_feedback", "release_feedback"):
-        r = formgrader(hub, "POST", f"/assignment/{ASSIGNMENT}/{step}")
-        assert r.status_code == 200 and r.json()["success"], (step, r.text[-3000:])
+    page = manage_assignments(chromium, hub)
+    click_in_formgrader(page, "comment", "generating feedback")
+    click_in_formgrader(page, "envelope", "releasing feedback")
+    page.context.close()
 
 
-def test_each_student_fetches_their_own_feedback_and_score_only(hub):
+def test_each_student_fetches_their_own_feedback_and_score_only(hub, chromium):
     alice, bob, carol = hub.students
     scores = {}
     for student in (alice, bob):
-        assert assignment_action(hub, student, "fetch_feedback")["success"]
+        page = assignments_list(chromium, hub, student)
+        click_in_assignments_list(page, "submitted", "Fetch Feedback")
         folder = f"/user/{student}/api/contents/{COURSE}/{ASSIGNMENT}/feedback"
+        deadline = time.monotonic() + 120
+        while as_user(hub, student, "GET", folder).status_code != 200:
+            assert time.monotonic() < deadline, f"{student}'s feedback did not arrive after Fetch Feedback"
+            time.sleep(1)
+        page.context.close()
         listing = as_user(hub, student, "GET", folder).json()["content"]
         assert len(listing) == 1, listing
         html = as_user(hub, student, "GET", f"{folder}/{listing[0]['name']}/{NOTEBOOK_ID}.html").json()["content"]
