@@ -28,28 +28,10 @@ import math
 import torch
 from torch import nn
 
-from rnnlib.models.cells import _check_shape, init_like_torch
-from rnnlib.models.sequence import check_lengths
+from rnnlib.models._validate import check_shape, padding_mask
+from rnnlib.models.cells import init_like_torch
 
-
-def padding_mask(lengths, S: int) -> torch.Tensor:
-    """Mask of the real source positions.
-
-    Parameters
-    ----------
-    lengths : Tensor or list of int, shape (B,)
-        True length of each sequence, in [1, S].
-    S : int
-        Padded length.
-
-    Returns
-    -------
-    Tensor, shape (S, B), bool
-        True at positions before each sequence's length, False at padding.
-    """
-    lengths = torch.as_tensor(lengths)
-    lengths = check_lengths(lengths, S, lengths.numel())
-    return torch.arange(S)[:, None] < lengths[None, :]  # (S, B)
+__all__ = ["DotAttention", "GeneralAttention", "AdditiveAttention", "padding_mask"]
 
 
 def _size(symbol: str, size: int | None) -> str:
@@ -62,18 +44,18 @@ def _check_inputs(query, keys, values, mask, query_size: int | None = None, key_
 
     ``query_like_keys`` requires Hq = Hk (dot attention) instead of a given ``query_size``.
     """
-    _check_shape("keys", keys, (None, None, key_size), f"(S, B, {_size('Hk', key_size)})")
+    check_shape("keys", keys, (None, None, key_size), f"(S, B, {_size('Hk', key_size)})")
     S, B, Hk = keys.shape
     if S == 0:
         raise ValueError(f"keys must have shape (S, B, Hk) with S >= 1, got {tuple(keys.shape)}")
     if query_like_keys:
-        _check_shape("query", query, (B, Hk), f"(B, H) matching keys (S, B, H) = {tuple(keys.shape)}")
+        check_shape("query", query, (B, Hk), f"(B, H) matching keys (S, B, H) = {tuple(keys.shape)}")
     else:
-        _check_shape("query", query, (B, query_size), f"(B, {_size('Hq', query_size)}) with B={B} from keys")
-    _check_shape("values", values, (S, B, None), f"(S, B, Hv) with S={S}, B={B} from keys (S, B, Hk)")
+        check_shape("query", query, (B, query_size), f"(B, {_size('Hq', query_size)}) with B={B} from keys")
+    check_shape("values", values, (S, B, None), f"(S, B, Hv) with S={S}, B={B} from keys (S, B, Hk)")
     if mask is None:
         return torch.ones(S, B, dtype=torch.bool, device=keys.device)
-    _check_shape("mask", mask, (S, B), f"(S, B) = ({S}, {B})")
+    check_shape("mask", mask, (S, B), f"(S, B) = ({S}, {B})")
     if mask.dtype != torch.bool or not bool(mask.any(0).all()):
         raise ValueError("mask must be a bool tensor (S, B) with at least one True position per sequence")
     return mask

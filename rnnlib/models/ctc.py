@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnnlib.models._validate import DEFAULT_CELL
 from rnnlib.models.sequence import make_rnn
 from rnnlib.scratch.ctc_decoding import ctc_greedy_decode, ctc_prefix_beam_search
 
@@ -46,7 +47,7 @@ class CTCRecognizer(nn.Module):
         which halves the recurrent work; CTC only needs at least as many steps as labels plus repeats.
     """
 
-    def __init__(self, n_features, n_symbols, hidden_size=64, num_layers=2, cell="gru", bidirectional=True,
+    def __init__(self, n_features, n_symbols, hidden_size=64, num_layers=2, cell=DEFAULT_CELL, bidirectional=True,
                  context=5, dropout=0.1, stride=2):
         super().__init__()
         self.cell, self.stride = cell, stride

@@ -20,34 +20,34 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array
+from rnnlib.scratch._validate import as_array, as_mask, check_cache
 
 
 class ReadoutCache(NamedTuple):
-    values: np.ndarray   # (T, B, Hv)
-    weights: np.ndarray  # (T, B)
+    values: np.ndarray   #: (T, B, Hv)
+    weights: np.ndarray  #: (T, B)
 
 
 class DotAttentionCache(NamedTuple):
-    query: np.ndarray  # (B, Hk)
-    keys: np.ndarray   # (T, B, Hk)
-    scale: float       # 1/sqrt(Hk) when scaled, else 1
+    query: np.ndarray  #: (B, Hk)
+    keys: np.ndarray   #: (T, B, Hk)
+    scale: float       #: 1/sqrt(Hk) when scaled, else 1
     readout: ReadoutCache
 
 
 class GeneralAttentionCache(NamedTuple):
-    query: np.ndarray   # (B, Hq)
-    weight: np.ndarray  # (Hq, Hk)
+    query: np.ndarray   #: (B, Hq)
+    weight: np.ndarray  #: (Hq, Hk)
     dot: DotAttentionCache
 
 
 class AdditiveAttentionCache(NamedTuple):
-    query: np.ndarray    # (B, Hq)
-    keys: np.ndarray     # (T, B, Hk)
-    hidden: np.ndarray   # (T, B, A), tanh(W_query q + W_key k_t)
-    W_query: np.ndarray  # (A, Hq)
-    W_key: np.ndarray    # (A, Hk)
-    v: np.ndarray        # (A,)
+    query: np.ndarray    #: (B, Hq)
+    keys: np.ndarray     #: (T, B, Hk)
+    hidden: np.ndarray   #: (T, B, A), tanh(W_query q + W_key k_t)
+    W_query: np.ndarray  #: (A, Hq)
+    W_key: np.ndarray    #: (A, Hk)
+    v: np.ndarray        #: (A,)
     readout: ReadoutCache
 
 
@@ -61,11 +61,7 @@ def _check_inputs(query, keys, values, mask):
     v = as_array("values", values, ("T", "B", "Hv"), dims)
     if mask is None:
         return q, k, v, None, dims
-    m = np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise ValueError(f"mask must be a bool array of shape (T, B), got dtype {m.dtype}")
-    if m.shape != (dims["T"], dims["B"]):
-        raise ValueError(f"mask must have shape (T, B) = ({dims['T']}, {dims['B']}), got shape {m.shape}")
+    m = as_mask("mask", mask, (dims["T"], dims["B"]), "(T, B)")
     empty = np.flatnonzero(~m.any(axis=0))
     if empty.size:
         # A softmax over no positions is 0/0; refuse it rather than return NaN.
@@ -167,6 +163,7 @@ def dot_attention_backward(dcontext, cache):
     grads : dict
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv).
     """
+    check_cache(cache, DotAttentionCache, "dot_attention")
     return _dot_backward(_check_dcontext(dcontext, cache.readout), cache)
 
 
@@ -216,6 +213,7 @@ def general_attention_backward(dcontext, cache):
     grads : dict
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv), ``weight`` (Hq, Hk).
     """
+    check_cache(cache, GeneralAttentionCache, "general_attention")
     grads = _dot_backward(_check_dcontext(dcontext, cache.dot.readout), cache.dot)
     dprojected = grads["query"]  # (B, Hk)
     grads["query"] = dprojected @ cache.weight.T  # (B, Hq)
@@ -283,6 +281,7 @@ def additive_attention_backward(dcontext, cache):
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv), ``W_query`` (A, Hq), ``W_key`` (A, Hk),
         ``v`` (A,).
     """
+    check_cache(cache, AdditiveAttentionCache, "additive_attention")
     dscores, dvalues = _readout_backward(_check_dcontext(dcontext, cache.readout), cache.readout)
     dv = np.einsum("tb,tba->a", dscores, cache.hidden)  # (A,)
     dpre = dscores[:, :, None] * cache.v * (1.0 - cache.hidden ** 2)  # (T, B, A), through v and tanh

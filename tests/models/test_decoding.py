@@ -226,16 +226,18 @@ def greedy_lists(out):
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("attention", [False, True])
-def test_width_one_equals_greedy_decode(cell, attention):
+def test_width_one_equals_greedy_generate(cell, attention):
     for seed in range(3):
         model, src = seq2seq(cell, attention, seed)
-        out, weights = model.greedy_decode(src, LENGTHS, max_len=7)
+        out = model.generate(src, max_len=7, temperature=0, lengths=LENGTHS)
         hyps = beam_decode(model, src, LENGTHS, beam_width=1, max_len=7, return_weights=attention)
         if attention:
-            hyps, beam_weights = hyps
-            for b, w in enumerate(beam_weights):
-                T_b = len(hyps[b][0].tokens)
-                torch.testing.assert_close(w, weights[:T_b, :LENGTHS[b], b], rtol=0, atol=1e-12)
+            weights = model.attention_weights(src, out, LENGTHS)  # (T', S, B)
+            for b, ranked in enumerate(hyps):
+                T_b = len(ranked[0].tokens)
+                torch.testing.assert_close(ranked[0].weights, weights[:T_b, :LENGTHS[b], b], rtol=0, atol=1e-12)
+        else:
+            assert all(h.weights is None for ranked in hyps for h in ranked)
         assert [h[0].tokens for h in hyps] == greedy_lists(out)
 
 

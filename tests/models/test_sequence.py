@@ -168,5 +168,5 @@ def test_regressor_bad_inputs_raise():
         SequenceRegressor(D, H, horizon=2, per_step=True)
     with pytest.raises(ValueError, match=r"x must have shape \(T, B, D\)"):
         SequenceRegressor(D, H)(torch.zeros(T, D))
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="max_len"):
         SequenceRegressor(1, H).forecast(torch.zeros(T, B, 1), 0)
