@@ -17,8 +17,8 @@ module                                     score :math:`a_s`                    
 =========================================  ==============================================  ================
 
 The numpy reference is :mod:`rnnlib.scratch.attention`, with the same parameter layouts:
-``module.scratch_params()`` returns the arrays that ``rnnlib.scratch.general_attention(..., weight)`` and
-``rnnlib.scratch.additive_attention(..., params)`` take, so the two can be compared weight for weight.
+``module.scratch_params()`` returns the arrays that ``rnnlib.scratch.general_attention_forward(..., weight)`` and
+``rnnlib.scratch.additive_attention_forward(..., params)`` take, so the two can be compared weight for weight.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class DotAttention(nn.Module):
               a_s = q^\top k_s \ \text{(Luong's "dot")}
 
     Dividing by :math:`\sqrt{H}` keeps the scores of order 1 as H grows, so the softmax does not saturate
-    (Vaswani et al., 2017). The numpy reference is ``rnnlib.scratch.dot_attention(..., scaled=...)``.
+    (Vaswani et al., 2017). The numpy reference is ``rnnlib.scratch.dot_attention_forward(..., scaled=...)``.
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ class GeneralAttention(nn.Module):
     .. math:: a_s = q^\top W k_s = (W^\top q)^\top k_s
 
     ``W`` is stored as the weight of ``self.W``, an ``nn.Linear(Hk, Hq, bias=False)``, so its layout is
-    (Hq, Hk), that of ``weight`` in ``rnnlib.scratch.general_attention``. With ``W`` the identity this is
+    (Hq, Hk), that of ``weight`` in ``rnnlib.scratch.general_attention_forward``. With ``W`` the identity this is
     ``DotAttention(scaled=False)``.
 
     Parameters
@@ -164,7 +164,7 @@ class GeneralAttention(nn.Module):
             init_like_torch(self, generator)
 
     def scratch_params(self, grad: bool = False) -> dict:
-        """``{"weight": (Hq, Hk) array}`` for ``rnnlib.scratch.general_attention``; gradients if ``grad``."""
+        """``{"weight": (Hq, Hk) array}`` for ``rnnlib.scratch.general_attention_forward``; gradients if ``grad``."""
         return _numpy({"weight": self.W.weight}, grad)
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
@@ -181,7 +181,7 @@ class AdditiveAttention(nn.Module):
 
     .. math:: a_s = v^\top \tanh(W_q q + W_k k_s)
 
-    The three weights live in bias-free ``nn.Linear`` layers named as in ``rnnlib.scratch.additive_attention``:
+    The three weights live in bias-free ``nn.Linear`` layers named as in ``rnnlib.scratch.additive_attention_forward``:
     ``W_query.weight`` (A, Hq), ``W_key.weight`` (A, Hk) and ``v.weight`` (1, A), whose row is the scratch
     ``v`` (A,). As in Bahdanau et al. (2015), the score has no bias. Unlike :class:`DotAttention` the query and
     keys may have different sizes.
@@ -209,7 +209,7 @@ class AdditiveAttention(nn.Module):
             init_like_torch(self, generator)
 
     def scratch_params(self, grad: bool = False) -> dict:
-        """The weights as ``rnnlib.scratch.additive_attention`` takes them, as numpy copies.
+        """The weights as ``rnnlib.scratch.additive_attention_forward`` takes them, as numpy copies.
 
         Parameters
         ----------

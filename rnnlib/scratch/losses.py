@@ -14,6 +14,12 @@ import numpy as np
 
 from rnnlib.scratch._validate import as_array, as_mask, check_cache
 
+__all__ = [
+    "AffineCache", "CrossEntropyCache", "MSECache", "affine_backward", "affine_forward",
+    "mse_loss_backward", "mse_loss_forward", "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward"
+]
+
 
 class AffineCache(NamedTuple):
     h: np.ndarray       #: (..., H)
@@ -95,7 +101,7 @@ def _kept(name, m):
     return count
 
 
-def softmax_cross_entropy(logits, targets, mask=None):
+def softmax_cross_entropy_forward(logits, targets, mask=None):
     r"""Mean cross-entropy of a softmax over V classes at every kept (t, b).
 
     .. math::
@@ -145,7 +151,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
 
 
 def softmax_cross_entropy_backward(dloss, cache):
-    r"""Backward pass of ``softmax_cross_entropy``.
+    r"""Backward pass of ``softmax_cross_entropy_forward``.
 
     .. math:: \frac{\partial L}{\partial z_{tb}} = \frac{m_{tb}}{N} (\operatorname{softmax}(z_{tb}) - e_{y_{tb}})
 
@@ -154,20 +160,20 @@ def softmax_cross_entropy_backward(dloss, cache):
     dloss : float
         Gradient of the final objective with respect to the loss (1 when the loss is the objective).
     cache : CrossEntropyCache
-        From ``softmax_cross_entropy``.
+        From ``softmax_cross_entropy_forward``.
 
     Returns
     -------
     grads : dict
         ``logits`` (T, B, V).
     """
-    check_cache(cache, CrossEntropyCache, "softmax_cross_entropy")
+    check_cache(cache, CrossEntropyCache, "softmax_cross_entropy_forward")
     probs, y, scale = cache
     onehot = np.arange(probs.shape[-1]) == y[..., None]  # (T, B, V)
     return {"logits": (probs - onehot) * (_check_dloss(dloss) * scale)[..., None]}
 
 
-def mse_loss(pred, target, mask=None):
+def mse_loss_forward(pred, target, mask=None):
     r"""Mean squared error over the kept elements.
 
     .. math:: L = \frac{1}{N} \sum_{i:\, m_i} (p_i - y_i)^2
@@ -212,7 +218,7 @@ def mse_loss(pred, target, mask=None):
 
 
 def mse_loss_backward(dloss, cache):
-    r"""Backward pass of ``mse_loss``.
+    r"""Backward pass of ``mse_loss_forward``.
 
     .. math:: \frac{\partial L}{\partial p_i} = \frac{2 m_i}{N} (p_i - y_i)
 
@@ -221,12 +227,17 @@ def mse_loss_backward(dloss, cache):
     dloss : float
         Gradient of the final objective with respect to the loss.
     cache : MSECache
-        From ``mse_loss``.
+        From ``mse_loss_forward``.
 
     Returns
     -------
     grads : dict
         ``pred`` (T, B, ...).
     """
-    check_cache(cache, MSECache, "mse_loss")
+    check_cache(cache, MSECache, "mse_loss_forward")
     return {"pred": 2.0 * _check_dloss(dloss) * cache.scale * cache.diff}
+
+
+# The names before the *_forward rule; kept while chapters and exercises still use them.
+softmax_cross_entropy = softmax_cross_entropy_forward
+mse_loss = mse_loss_forward

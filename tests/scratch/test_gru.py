@@ -165,6 +165,16 @@ def test_forward_rejects_params_of_another_cell():
         gru_forward(np.zeros((2, 2, 3)), np.zeros((2, 4)), params)
 
 
+def test_a_wrong_input_size_blames_x_not_params():
+    _, params = make_gru(3, 4)
+    with pytest.raises(ValueError, match=r"x must have shape \(T, B, D\) with D=3"):
+        gru_forward(np.zeros((2, 2, 5)), np.zeros((2, 4)), params)
+    with pytest.raises(ValueError, match=r"x must have shape \(B, D\) with D=3"):
+        gru_step_forward(np.zeros((2, 5)), np.zeros((2, 4)), params)
+    with pytest.raises(ValueError, match=r"h_prev must have shape \(B, H\) with D=3, H=4"):
+        gru_step_forward(np.zeros((2, 3)), np.zeros((2, 5)), params)
+
+
 def test_backward_rejects_bad_gradient_shape():
     _, params = make_gru(3, 4)
     _, cache = gru_forward(np.zeros((2, 2, 3)), np.zeros((2, 4)), params)
