@@ -46,10 +46,8 @@ def test_fit_lowers_loss_of_a_gru_summing_a_sequence():
         hs, _ = model["rnn"](x)  # (T, B, H)
         return torch.nn.functional.mse_loss(model["head"](hs[-1]), x.sum(0)), x.shape[1]
 
-    start = time.perf_counter()
     history = fit(model, batches, loss_fn, torch.optim.Adam(model.parameters(), lr=1e-2), epochs=30,
                   val_loader=batches[:1], quiet=True)
-    assert time.perf_counter() - start < 5
     assert history.train_loss[-1] < 0.1 * history.train_loss[0]
     assert history.val_loss[-1] < 0.1 * history.val_loss[0]
     assert len(history.grad_norm) == len(history.epoch_seconds) == 30
