@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: Playwright, one Chromium per test module, and the session's build of the site.
 
 The site is the one tests/site builds (from the committed notebook outputs, execution off), shared between the
-two folders' tests even when pytest-xdist runs them on different workers: see tests/site/conftest.py.
+two folders' tests even when pytest-xdist runs them on different workers: see tests/support/site_build.py.
 Screenshots are written to $BROWSER_ARTIFACTS, by default _build/test-artifacts/.
 """
 
