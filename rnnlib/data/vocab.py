@@ -26,6 +26,7 @@ import torch
 from torch.utils.data import Dataset
 
 from rnnlib.data.synthetic import check_int
+from rnnlib.models._validate import padding_mask
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -174,7 +175,7 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = PAD_ID) -> PaddedBatc
     tokens = torch.full((int(lengths.max()), len(seqs)), pad_id, dtype=torch.int64)  # (T, B)
     for b, s in enumerate(seqs):
         tokens[:len(s), b] = torch.as_tensor(s, dtype=torch.int64)
-    mask = torch.arange(tokens.shape[0])[:, None] < lengths[None, :]  # (T, B)
+    mask = padding_mask(lengths, tokens.shape[0])  # (T, B)
     return PaddedBatch(tokens, lengths, mask)
 
 

@@ -13,6 +13,9 @@ import numbers
 import torch
 from torch import nn
 
+# One integer check for both backends: the numpy one (the torch side may import numpy code, not the reverse).
+from rnnlib.scratch._validate import check_int  # noqa: F401
+
 #: The recurrent layers a model can be built on, by name.
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 #: The same cells one step at a time, for decoders that run step by step.
@@ -29,13 +32,6 @@ def check_shape(name: str, t, shape: tuple, expected: str) -> torch.Tensor:
     if t.dim() != len(shape) or any(want is not None and got != want for got, want in zip(t.shape, shape)):
         raise ValueError(f"{name} must have shape {expected}, got {tuple(t.shape)}")
     return t
-
-
-def check_int(name: str, value, minimum: int) -> int:
-    """Raise a ValueError unless ``value`` is an int (not a bool) of at least ``minimum``; return it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def check_cell(cell: str) -> str:

@@ -34,12 +34,11 @@ Either model works with :func:`rnnlib.models.decoding.beam_decode`, which needs 
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import nn
 
-from rnnlib.models._validate import DEFAULT_CELL, check_generate_args, check_tokens, lengths_and_mask
+from rnnlib.models._validate import DEFAULT_CELL, check_generate_args, check_int, check_tokens, lengths_and_mask
 from rnnlib.models.attention import AdditiveAttention
 from rnnlib.models.cells import init_like_torch
 from rnnlib.models.decoding import generate_tokens
@@ -271,8 +270,7 @@ def pretrain_encoder(encoder: ConvEncoder, images: torch.Tensor, labels: torch.T
     if not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.shape[0] != images.shape[0] \
             or labels.dtype != torch.int64 or labels.min() < 0:
         raise ValueError(f"labels must be an int64 tensor of shape (N,) with N={images.shape[0]} and classes >= 0")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    check_int("epochs", epochs, 1)
     head = nn.Linear(encoder.output_size, int(labels.max()) + 1)
     if generator is not None:
         init_like_torch(head, generator)

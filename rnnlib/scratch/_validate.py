@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -58,6 +59,13 @@ def as_params(params: Mapping, gates: int, dims: dict, names: Sequence[str] = PA
                              f"got {arr.shape}")
         out[n] = as_array(f"params[{key!r}]", arr, shapes[n])
     return out
+
+
+def check_int(name: str, value, minimum: int) -> int:
+    """Return ``value`` as an int after checking it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
