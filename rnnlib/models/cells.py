@@ -260,7 +260,7 @@ def unroll(cell: nn.Module, x: torch.Tensor, state=None):
 def init_like_torch(module: nn.Module, generator: torch.Generator) -> nn.Module:
     r"""Redraw every parameter of ``module`` from torch's default distributions, using ``generator``.
 
-    Recurrent layers and cells get :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, linear layers
+    Recurrent layers and cells get :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, linear layers and convolutions
     :math:`U(-1/\sqrt{\mathrm{fan\_in}}, 1/\sqrt{\mathrm{fan\_in}})` for weights and biases (what torch's
     Kaiming-uniform default works out to) and embeddings :math:`N(0, 1)`. Building a model and then calling
     this with ``torch.Generator().manual_seed(s)`` gives the same weights for the same ``s`` every time.
@@ -287,8 +287,9 @@ def init_like_torch(module: nn.Module, generator: torch.Generator) -> nn.Module:
                 bound = 1.0 / math.sqrt(m.hidden_size)
                 for p in own:
                     p.uniform_(-bound, bound, generator=generator)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.in_features)
+            elif isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+                # fan_in: input features, or input channels times the kernel's size for a convolution.
+                bound = 1.0 / math.sqrt(m.weight[0].numel())
                 for p in own:
                     p.uniform_(-bound, bound, generator=generator)
             elif isinstance(m, nn.Embedding):
