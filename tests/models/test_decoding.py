@@ -269,3 +269,18 @@ def test_beam_decode_bad_arguments():
         beam_decode(model, src, LENGTHS, beam_width=0, max_len=5)
     with pytest.raises(ValueError, match="return_weights"):
         beam_decode(model, src, LENGTHS, beam_width=2, max_len=5, return_weights=True)
+
+
+def test_beam_decode_returns_hypotheses_whatever_its_flags_with_weights_for_every_rank():
+    model, src = seq2seq("gru", attention=True, seed=2, eos_bias=0.5)
+    plain = beam_decode(model, src, LENGTHS, beam_width=3, max_len=6, n_best=3)
+    weighted = beam_decode(model, src, LENGTHS, beam_width=3, max_len=6, n_best=3, return_weights=True)
+    assert type(plain) is type(weighted) is list and all(isinstance(h, Hypothesis) for r in weighted for h in r)
+    assert [[h.tokens for h in r] for r in plain] == [[h.tokens for h in r] for r in weighted]
+    for b, ranked in enumerate(weighted):
+        n = int(LENGTHS[b])
+        for h in ranked:
+            tokens = torch.tensor(h.tokens)[:, None]  # (L, 1)
+            alone = model.attention_weights(src[:n, b:b + 1], tokens, LENGTHS[b:b + 1])  # (L, S_b, 1)
+            torch.testing.assert_close(h.weights, alone[:, :, 0], rtol=0, atol=1e-12)
+            assert h.weights.shape == (len(h.tokens), n)
