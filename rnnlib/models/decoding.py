@@ -51,7 +51,7 @@ from typing import NamedTuple
 
 import torch
 
-from rnnlib.models._validate import check_generate_args, check_int, lengths_and_mask
+from rnnlib.models._validate import check_generate_args, check_int
 
 
 class Hypothesis(NamedTuple):
