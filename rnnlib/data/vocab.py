@@ -272,14 +272,18 @@ class Seq2SeqDataset(Dataset):
 
 
 class Seq2SeqBatch(NamedTuple):
-    """A collated batch of :class:`Seq2SeqDataset` items; S and T are the longest source and target."""
+    """A collated batch of :class:`Seq2SeqDataset` items; S and T are the longest source and target.
 
-    src: torch.Tensor          # (S, B) int64
-    src_lengths: torch.Tensor  # (B,) int64
-    src_mask: torch.Tensor     # (S, B) bool
-    tgt: torch.Tensor          # (T, B) int64
-    tgt_lengths: torch.Tensor  # (B,) int64
-    tgt_mask: torch.Tensor     # (T, B) bool
+    ``Seq2Seq`` takes the source as ``model(batch.src, batch.src_lengths, ...)`` or, equally,
+    ``model(batch.src, None, ..., src_mask=batch.src_mask)``.
+    """
+
+    src: torch.Tensor          #: (S, B) int64
+    src_lengths: torch.Tensor  #: (B,) int64
+    src_mask: torch.Tensor     #: (S, B) bool, True at real source positions
+    tgt: torch.Tensor          #: (T, B) int64
+    tgt_lengths: torch.Tensor  #: (B,) int64
+    tgt_mask: torch.Tensor     #: (T, B) bool
 
 
 def collate_seq2seq(items, pad_id: int = PAD_ID) -> Seq2SeqBatch:

@@ -173,7 +173,7 @@ class Decoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """An encoder and a decoder joined: train with (partial) teacher forcing, translate greedily.
+    """An encoder and a decoder joined: train with (partial) teacher forcing, translate with :meth:`generate`.
 
     Parameters
     ----------
