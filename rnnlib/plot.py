@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 # Re-exported so that chapters draw diagrams and plots through one module.
 from rnnlib.diagrams import HIDDEN_COLOR, INPUT_COLOR, OUTPUT_COLOR, unrolled_graph
+from rnnlib.train import confusion
 
 GRAD_NORM_LABEL = r"$\|\partial L / \partial h_t\|$"
 
@@ -272,35 +273,9 @@ def forecast(history_series, truth, prediction, split_index: int | None = None, 
     return fig
 
 
-def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
-    """Count matrix of classifications: entry ``[i, j]`` counts items of true class i predicted as class j.
-
-    Parameters
-    ----------
-    y_true : array of int, shape (N,)
-        True class indices in ``[0, n_classes)``.
-    y_pred : array of int, shape (N,)
-        Predicted class indices in ``[0, n_classes)``.
-    n_classes : int
-        C, the number of classes.
-
-    Returns
-    -------
-    ndarray of int64, shape (C, C)
-        Rows are true classes, columns predicted ones.
-    """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
-    y_true, y_pred = _classes("y_true", y_true, n_classes), _classes("y_pred", y_pred, n_classes)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have one shape (N,), got {y_true.shape} and {y_pred.shape}")
-    # Each (true, predicted) pair becomes one flat index into the C * C cells.
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
 def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize: bool = True,
                      ax: Axes | None = None) -> Figure:
-    """Heatmap of :func:`confusion` with every cell annotated.
+    """Heatmap of :func:`rnnlib.train.confusion` with every cell annotated.
 
     Parameters
     ----------
@@ -422,19 +397,6 @@ def _series(record, key):
     if key in extra:
         return extra[key]
     raise ValueError(f"history has no series {key!r}; it has {sorted(set(record) | set(extra))}")
-
-
-def _classes(name, y, n_classes) -> np.ndarray:
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    y = np.asarray(y)
-    # An empty list arrives as float64; it holds no class index to be wrong.
-    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or y.size == 0):
-        raise ValueError(f"{name} must be a 1-D array of integer class indices, got shape {y.shape}, dtype "
-                         f"{y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{name} holds classes outside [0, {n_classes}): min {y.min()}, max {y.max()}")
-    return y.astype(np.int64)
 
 
 def _label_ticks(set_ticks, n, tokens, name, rotation=0):

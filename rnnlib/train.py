@@ -262,6 +262,32 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Count matrix of classifications: entry ``[i, j]`` counts items of true class i predicted as class j.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (N,)
+        True class indices in ``[0, n_classes)``.
+    y_pred : array of int, shape (N,)
+        Predicted class indices in ``[0, n_classes)``.
+    n_classes : int
+        C, the number of classes.
+
+    Returns
+    -------
+    ndarray of int64, shape (C, C)
+        Rows are true classes, columns predicted ones.
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
+    y_true, y_pred = _classes("y_true", y_true, n_classes), _classes("y_pred", y_pred, n_classes)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have one shape (N,), got {y_true.shape} and {y_pred.shape}")
+    # Each (true, predicted) pair becomes one flat index into the C * C cells.
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
 def _check_fit_args(epochs, val_loader, metrics, clip_norm, clip_value, early_stopping, max_seconds):
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -318,3 +344,16 @@ def _step_scheduler(scheduler, monitored: float):
         scheduler.step(monitored)
     else:
         scheduler.step()
+
+
+def _classes(name, y, n_classes) -> np.ndarray:
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    # An empty list arrives as float64; it holds no class index to be wrong.
+    if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or y.size == 0):
+        raise ValueError(f"{name} must be a 1-D array of integer class indices, got shape {y.shape}, dtype "
+                         f"{y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} holds classes outside [0, {n_classes}): min {y.min()}, max {y.max()}")
+    return y.astype(np.int64)

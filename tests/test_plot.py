@@ -154,28 +154,6 @@ def test_forecast_rejects_bad_input():
         plot.forecast(np.ones((5, 1)), [1.0], [1.0])
 
 
-def test_confusion_counts_pairs():
-    y_true = np.array([0, 0, 1, 2, 2, 2])
-    y_pred = np.array([0, 1, 1, 2, 0, 2])
-    np.testing.assert_array_equal(plot.confusion(y_true, y_pred, 4), [[1, 1, 0, 0], [0, 1, 0, 0],
-                                                                      [1, 0, 2, 0], [0, 0, 0, 0]])
-    assert plot.confusion(torch.tensor(y_true), torch.tensor(y_pred), 3).sum() == 6
-    assert plot.confusion([], [], 2).tolist() == [[0, 0], [0, 0]]
-
-
-@pytest.mark.parametrize("args, message", [
-    (([0, 1], [0, 3], 3), r"outside \[0, 3\)"),
-    (([0, -1], [0, 1], 3), "y_true holds classes outside"),
-    (([0.0, 1.0], [0, 1], 2), "integer class indices"),
-    (([0, 1], [0, 1, 1], 2), "one shape"),
-    (([[0, 1]], [[0, 1]], 2), "1-D"),
-    (([0], [0], 0), "n_classes"),
-])
-def test_confusion_rejects_bad_input(args, message):
-    with pytest.raises(ValueError, match=message):
-        plot.confusion(*args)
-
-
 @pytest.mark.parametrize("normalize, expected", [
     (True, ["0.50", "0.50", "0.00", "0.00", "1.00", "0.00", "0.33", "0.00", "0.67"]),
     (False, ["1", "1", "0", "0", "1", "0", "1", "0", "2"]),
@@ -220,3 +198,46 @@ def test_piano_roll_draws_one_bar_per_note_in_its_voice_colour():
     assert "(s)" in plot.piano_roll(grid, seconds_per_step=0.3).axes[0].get_xlabel()
     with pytest.raises(ValueError, match=r"\(T, 4\)"):
         plot.piano_roll(np.zeros((3, 2), dtype=int))
+
+
+def test_one_panel_per_word_with_the_grid_stretched_over_the_image(rng, tmp_path):
+    image = rng.random((36, 36))
+    weights = torch.tensor(rng.dirichlet(np.ones(81), size=3).reshape(3, 9, 9))  # (T_out, h, w)
+    fig = plot.attention_on_image(image, weights, ["seven", "above", "two"])
+    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == ["seven", "above", "two"]
+    for t, ax in enumerate(fig.axes):
+        base, overlay = ax.images
+        np.testing.assert_array_equal(base.get_array(), image)
+        np.testing.assert_allclose(overlay.get_array(), weights[t].numpy())
+        assert overlay.get_extent() == [-0.5, 35.5, 35.5, -0.5]
+        assert overlay.get_clim() == (0.0, pytest.approx(weights.max().item()))  # one scale for all panels
+    fig.savefig(tmp_path / "a.png")
+    assert (tmp_path / "a.png").stat().st_size > 0
+
+
+def test_a_single_map_and_given_axes():
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    out = plot.attention_on_image(np.zeros((8, 8)), np.ones((2, 2, 2)) / 4, axes=axes)
+    assert out is fig and all(len(ax.images) == 2 for ax in axes)
+    assert len(plot.attention_on_image(np.zeros((8, 8)), np.ones((2, 2)) / 4).axes) == 1
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="image must have rank 2"):
+        plot.attention_on_image(np.zeros((1, 8, 8)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="words has 1 titles for 2"):
+        plot.attention_on_image(np.zeros((8, 8)), np.ones((2, 2, 2)), ["a"])
+    with pytest.raises(ValueError, match="axes has 1 axes for 2"):
+        plot.attention_on_image(np.zeros((8, 8)), np.ones((2, 2, 2)), axes=[Figure().subplots()])
+
+
+def test_every_plot_function_returns_a_figure():
+    import inspect
+
+    public = [f for name, f in inspect.getmembers(plot, inspect.isfunction)
+              if not name.startswith("_") and f.__module__ == plot.__name__]
+    assert len(public) >= 8
+    assert {f.__name__: inspect.signature(f).return_annotation for f in public} == {
+        f.__name__: "Figure" for f in public}

@@ -46,7 +46,7 @@ def caption_scenes(model, images, max_len, batch=500):
     model.eval()
     out = []
     for i in range(0, len(images), batch):
-        tokens = model.generate(torch.as_tensor(images[i:i + batch]), max_len)  # (T', b)
+        tokens = model.generate(torch.as_tensor(images[i:i + batch]), max_len, temperature=0)  # (T', b)
         out += [decode_caption(tokens[:, b]) for b in range(tokens.shape[1])]
     return out
 
@@ -74,7 +74,7 @@ def run(cfg, out=OUT, log=print):
         for attention in (True, False):
             start = time.process_time()
             model = Captioner((P, P), len(CAPTION_WORDS), cfg["embed"], cfg["hidden"], attention=attention,
-                              generator=torch.Generator().manual_seed(seed))
+                              cell="lstm", generator=torch.Generator().manual_seed(seed))
             model.encoder.load_state_dict(encoder.state_dict())
             loader = DataLoader(list(zip(scenes.images, scenes.captions)), cfg["batch"], shuffle=True,
                                 collate_fn=collate_scenes, generator=torch.Generator().manual_seed(seed))

@@ -20,6 +20,8 @@ import numbers
 
 import numpy as np
 
+from rnnlib.scratch._validate import check_int  # noqa: F401 -- the one integer check, re-exported for rnnlib.data
+
 IGNORE_INDEX = -100
 """Label of steps without a defined target; ``torch.nn.CrossEntropyLoss`` skips it by default."""
 
@@ -41,13 +43,6 @@ def as_generator(seed) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative int or a numpy.random.Generator, got {seed!r}")
     return np.random.default_rng(int(seed))
-
-
-def check_int(name: str, value, minimum: int) -> int:
-    """Return ``value`` as an int after checking it is an integer (not a bool) >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def noisy_sine(n, T, seed, noise=0.1, freq_range=(0.025, 0.1)):

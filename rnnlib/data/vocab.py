@@ -26,6 +26,7 @@ import torch
 from torch.utils.data import Dataset
 
 from rnnlib.data.synthetic import check_int
+from rnnlib.models._validate import padding_mask
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
@@ -174,7 +175,7 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int = PAD_ID) -> PaddedBatc
     tokens = torch.full((int(lengths.max()), len(seqs)), pad_id, dtype=torch.int64)  # (T, B)
     for b, s in enumerate(seqs):
         tokens[:len(s), b] = torch.as_tensor(s, dtype=torch.int64)
-    mask = torch.arange(tokens.shape[0])[:, None] < lengths[None, :]  # (T, B)
+    mask = padding_mask(lengths, tokens.shape[0])  # (T, B)
     return PaddedBatch(tokens, lengths, mask)
 
 
@@ -271,14 +272,18 @@ class Seq2SeqDataset(Dataset):
 
 
 class Seq2SeqBatch(NamedTuple):
-    """A collated batch of :class:`Seq2SeqDataset` items; S and T are the longest source and target."""
+    """A collated batch of :class:`Seq2SeqDataset` items; S and T are the longest source and target.
 
-    src: torch.Tensor          # (S, B) int64
-    src_lengths: torch.Tensor  # (B,) int64
-    src_mask: torch.Tensor     # (S, B) bool
-    tgt: torch.Tensor          # (T, B) int64
-    tgt_lengths: torch.Tensor  # (B,) int64
-    tgt_mask: torch.Tensor     # (T, B) bool
+    ``Seq2Seq`` takes the source as ``model(batch.src, batch.src_lengths, ...)`` or, equally,
+    ``model(batch.src, None, ..., src_mask=batch.src_mask)``.
+    """
+
+    src: torch.Tensor          #: (S, B) int64
+    src_lengths: torch.Tensor  #: (B,) int64
+    src_mask: torch.Tensor     #: (S, B) bool, True at real source positions
+    tgt: torch.Tensor          #: (T, B) int64
+    tgt_lengths: torch.Tensor  #: (B,) int64
+    tgt_mask: torch.Tensor     #: (T, B) bool
 
 
 def collate_seq2seq(items, pad_id: int = PAD_ID) -> Seq2SeqBatch:

@@ -8,7 +8,7 @@ from rnnlib.models.generative import CharLM, VectorToSequence, detach_state
 from rnnlib.models.attention import AdditiveAttention, DotAttention, GeneralAttention, padding_mask
 from rnnlib.models.captioning import Captioner, ConvEncoder, pretrain_encoder
 from rnnlib.models.ctc import CTCRecognizer, pad_features, pad_targets
-from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search
+from rnnlib.models.decoding import Hypothesis, beam_decode, beam_search, generate_tokens, next_token
 from rnnlib.models.forecast import SequenceRegressor
 from rnnlib.models.mingru import MinGRU, parallel_scan
 from rnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
@@ -19,7 +19,7 @@ __all__ = [
     "make_rnn", "SequenceReader", "SequenceClassifier", "SequenceTagger", "SequenceRegressor",
     "VectorToSequence", "CharLM", "detach_state",
     "DotAttention", "GeneralAttention", "AdditiveAttention", "Encoder", "Decoder", "Seq2Seq", "padding_mask",
-    "beam_search", "beam_decode", "Hypothesis",
+    "beam_search", "beam_decode", "Hypothesis", "generate_tokens", "next_token",
     "MinGRU", "parallel_scan",
     "ConvEncoder", "Captioner", "pretrain_encoder",
     "CTCRecognizer", "pad_features", "pad_targets",

@@ -17,8 +17,8 @@ module                                     score :math:`a_s`                    
 =========================================  ==============================================  ================
 
 The numpy reference is :mod:`rnnlib.scratch.attention`, with the same parameter layouts:
-``module.scratch_params()`` returns the arrays that ``rnnlib.scratch.general_attention(..., weight)`` and
-``rnnlib.scratch.additive_attention(..., params)`` take, so the two can be compared weight for weight.
+``module.scratch_params()`` returns the arrays that ``rnnlib.scratch.general_attention_forward(..., weight)`` and
+``rnnlib.scratch.additive_attention_forward(..., params)`` take, so the two can be compared weight for weight.
 """
 
 from __future__ import annotations
@@ -28,28 +28,10 @@ import math
 import torch
 from torch import nn
 
-from rnnlib.models.cells import _check_shape, init_like_torch
-from rnnlib.models.sequence import check_lengths
+from rnnlib.models._validate import check_shape, padding_mask
+from rnnlib.models.cells import init_like_torch
 
-
-def padding_mask(lengths, S: int) -> torch.Tensor:
-    """Mask of the real source positions.
-
-    Parameters
-    ----------
-    lengths : Tensor or list of int, shape (B,)
-        True length of each sequence, in [1, S].
-    S : int
-        Padded length.
-
-    Returns
-    -------
-    Tensor, shape (S, B), bool
-        True at positions before each sequence's length, False at padding.
-    """
-    lengths = torch.as_tensor(lengths)
-    lengths = check_lengths(lengths, S, lengths.numel())
-    return torch.arange(S)[:, None] < lengths[None, :]  # (S, B)
+__all__ = ["DotAttention", "GeneralAttention", "AdditiveAttention", "padding_mask"]
 
 
 def _size(symbol: str, size: int | None) -> str:
@@ -62,18 +44,18 @@ def _check_inputs(query, keys, values, mask, query_size: int | None = None, key_
 
     ``query_like_keys`` requires Hq = Hk (dot attention) instead of a given ``query_size``.
     """
-    _check_shape("keys", keys, (None, None, key_size), f"(S, B, {_size('Hk', key_size)})")
+    check_shape("keys", keys, (None, None, key_size), f"(S, B, {_size('Hk', key_size)})")
     S, B, Hk = keys.shape
     if S == 0:
         raise ValueError(f"keys must have shape (S, B, Hk) with S >= 1, got {tuple(keys.shape)}")
     if query_like_keys:
-        _check_shape("query", query, (B, Hk), f"(B, H) matching keys (S, B, H) = {tuple(keys.shape)}")
+        check_shape("query", query, (B, Hk), f"(B, H) matching keys (S, B, H) = {tuple(keys.shape)}")
     else:
-        _check_shape("query", query, (B, query_size), f"(B, {_size('Hq', query_size)}) with B={B} from keys")
-    _check_shape("values", values, (S, B, None), f"(S, B, Hv) with S={S}, B={B} from keys (S, B, Hk)")
+        check_shape("query", query, (B, query_size), f"(B, {_size('Hq', query_size)}) with B={B} from keys")
+    check_shape("values", values, (S, B, None), f"(S, B, Hv) with S={S}, B={B} from keys (S, B, Hk)")
     if mask is None:
         return torch.ones(S, B, dtype=torch.bool, device=keys.device)
-    _check_shape("mask", mask, (S, B), f"(S, B) = ({S}, {B})")
+    check_shape("mask", mask, (S, B), f"(S, B) = ({S}, {B})")
     if mask.dtype != torch.bool or not bool(mask.any(0).all()):
         raise ValueError("mask must be a bool tensor (S, B) with at least one True position per sequence")
     return mask
@@ -105,7 +87,7 @@ class DotAttention(nn.Module):
               a_s = q^\top k_s \ \text{(Luong's "dot")}
 
     Dividing by :math:`\sqrt{H}` keeps the scores of order 1 as H grows, so the softmax does not saturate
-    (Vaswani et al., 2017). The numpy reference is ``rnnlib.scratch.dot_attention(..., scaled=...)``.
+    (Vaswani et al., 2017). The numpy reference is ``rnnlib.scratch.dot_attention_forward(..., scaled=...)``.
 
     Parameters
     ----------
@@ -161,7 +143,7 @@ class GeneralAttention(nn.Module):
     .. math:: a_s = q^\top W k_s = (W^\top q)^\top k_s
 
     ``W`` is stored as the weight of ``self.W``, an ``nn.Linear(Hk, Hq, bias=False)``, so its layout is
-    (Hq, Hk), that of ``weight`` in ``rnnlib.scratch.general_attention``. With ``W`` the identity this is
+    (Hq, Hk), that of ``weight`` in ``rnnlib.scratch.general_attention_forward``. With ``W`` the identity this is
     ``DotAttention(scaled=False)``.
 
     Parameters
@@ -182,7 +164,7 @@ class GeneralAttention(nn.Module):
             init_like_torch(self, generator)
 
     def scratch_params(self, grad: bool = False) -> dict:
-        """``{"weight": (Hq, Hk) array}`` for ``rnnlib.scratch.general_attention``; gradients if ``grad``."""
+        """``{"weight": (Hq, Hk) array}`` for ``rnnlib.scratch.general_attention_forward``; gradients if ``grad``."""
         return _numpy({"weight": self.W.weight}, grad)
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
@@ -199,7 +181,7 @@ class AdditiveAttention(nn.Module):
 
     .. math:: a_s = v^\top \tanh(W_q q + W_k k_s)
 
-    The three weights live in bias-free ``nn.Linear`` layers named as in ``rnnlib.scratch.additive_attention``:
+    The three weights live in bias-free ``nn.Linear`` layers named as in ``rnnlib.scratch.additive_attention_forward``:
     ``W_query.weight`` (A, Hq), ``W_key.weight`` (A, Hk) and ``v.weight`` (1, A), whose row is the scratch
     ``v`` (A,). As in Bahdanau et al. (2015), the score has no bias. Unlike :class:`DotAttention` the query and
     keys may have different sizes.
@@ -227,7 +209,7 @@ class AdditiveAttention(nn.Module):
             init_like_torch(self, generator)
 
     def scratch_params(self, grad: bool = False) -> dict:
-        """The weights as ``rnnlib.scratch.additive_attention`` takes them, as numpy copies.
+        """The weights as ``rnnlib.scratch.additive_attention_forward`` takes them, as numpy copies.
 
         Parameters
         ----------

@@ -27,22 +27,22 @@ Xu et al. started from a CNN trained on ImageNet; :func:`pretrain_encoder` likew
 name the one digit of single-digit images (the most active location decides), so that the captioners start from
 features that already tell digits apart.
 
-Either model works with :func:`rnnlib.models.decoding.beam_decode`, which needs only ``_start``, ``decoder``,
-``bos`` and ``eos``; the image batch takes the place of the source and ``src_lengths`` is ignored.
+Either model works with :func:`rnnlib.models.decoding.beam_decode`, which needs only ``encode``, ``decoder``,
+``bos`` and ``eos``; the image batch takes the place of the source and ``lengths`` is None.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import nn
 
+from rnnlib.models._validate import DEFAULT_CELL, check_generate_args, check_int, check_tokens, lengths_and_mask
 from rnnlib.models.attention import AdditiveAttention
 from rnnlib.models.cells import init_like_torch
+from rnnlib.models.decoding import generate_tokens
 from rnnlib.models.seq2seq import Decoder
-from rnnlib.models.sequence import check_tokens
 
 
 class ConvEncoder(nn.Module):
@@ -137,7 +137,7 @@ class Captioner(nn.Module):
     """
 
     def __init__(self, image_size, vocab_size: int, embed_size: int, hidden_size: int, attention: bool = True,
-                 cell: str = "lstm", channels=(16, 32, 32), attn_size: int = 32, bos: int = 1, eos: int = 2,
+                 cell: str = DEFAULT_CELL, channels=(16, 32, 32), attn_size: int = 32, bos: int = 1, eos: int = 2,
                  in_channels: int = 1, generator: torch.Generator | None = None):
         super().__init__()
         self.image_size = tuple(int(p) for p in image_size)
@@ -161,14 +161,21 @@ class Captioner(nn.Module):
     def attention(self) -> bool:
         return self.decoder.attention is not None
 
-    def _start(self, images: torch.Tensor, lengths=None):
-        """Encode; return the decoder's first state, the grid (L, B, D) and a mask (L, B) that is all True."""
+    def encode(self, images: torch.Tensor, lengths=None, src_mask: torch.Tensor | None = None):
+        """Read the images once: the decoder's first state, the grid (L, B, D) and a mask (L, B), all True.
+
+        The signature of :meth:`rnnlib.models.seq2seq.Seq2Seq.encode`, so that
+        :func:`rnnlib.models.decoding.beam_decode` runs on either; every location is real, so ``lengths`` and
+        ``src_mask`` may only say so (all L, or all True).
+        """
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or tuple(images.shape[2:]) != self.image_size:
             got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
             raise ValueError(f"images must have shape (B, C, P_h, P_w) with (P_h, P_w)={self.image_size}, got {got}")
         grid = self.encoder(images)  # (L, B, D)
         summary = grid.amax(0) if self.attention else grid.transpose(0, 1).flatten(1)  # (B, D) or (B, L*D)
-        mask = torch.ones(grid.shape[:2], dtype=torch.bool, device=grid.device)  # (L, B)
+        _, mask = lengths_and_mask(lengths, src_mask, *grid.shape[:2], grid.device)  # (L, B)
+        if not bool(mask.all()):
+            raise ValueError("every location of an image's grid is real: lengths and src_mask must cover all L")
         return self.decoder.init_state(torch.tanh(self.init(summary))), grid, mask
 
     def forward(self, images: torch.Tensor, tokens: torch.Tensor):
@@ -189,7 +196,7 @@ class Captioner(nn.Module):
             Given the tokens that :meth:`generate` wrote, these are the weights it used.
         """
         check_tokens("tokens", tokens, 2, "(T, B)")
-        state, grid, mask = self._start(images)
+        state, grid, mask = self.encode(images)
         if tokens.shape[1] != images.shape[0]:
             raise ValueError(f"tokens must have shape (T, B) with B={images.shape[0]} (from images), "
                              f"got {tuple(tokens.shape)}")
@@ -202,7 +209,7 @@ class Captioner(nn.Module):
             token = tokens[t]
         return torch.stack(logits), (torch.stack(weights) if self.attention else None)
 
-    def generate(self, images: torch.Tensor, max_len: int, temperature: float = 0.0, eos: int | None = None,
+    def generate(self, images: torch.Tensor, max_len: int, temperature: float = 1.0, eos: int | None = None,
                  generator: torch.Generator | None = None) -> torch.Tensor:
         """Write captions word by word, feeding each word back in.
 
@@ -223,31 +230,17 @@ class Captioner(nn.Module):
         tokens : Tensor, shape (T', B), int64
             T' is ``max_len``, or fewer if every caption ended early.
         """
-        if isinstance(max_len, bool) or not isinstance(max_len, numbers.Integral) or max_len < 1:
-            raise ValueError(f"max_len must be an int >= 1, got {max_len!r}")
-        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
-                or not 0.0 <= temperature < math.inf:
-            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
         eos = self.eos if eos is None else eos
+        check_generate_args(max_len, temperature, eos, self.decoder.vocab_size)
         with torch.no_grad():
-            state, grid, mask = self._start(images)
-            B = images.shape[0]
-            token = torch.full((B,), self.bos, dtype=torch.long, device=images.device)
-            done = torch.zeros(B, dtype=torch.bool, device=images.device)
-            tokens = []
-            for _ in range(max_len):
+            state, grid, mask = self.encode(images)
+
+            def step(token, state):
                 logits, state, _ = self.decoder.step(token, state, grid, mask)  # (B, V)
-                if temperature == 0.0:
-                    token = logits.argmax(-1)
-                else:
-                    probs = torch.softmax(logits / temperature, dim=-1)
-                    token = torch.multinomial(probs, 1, generator=generator)[:, 0]  # (B,)
-                token = token.masked_fill(done, eos)
-                done |= token == eos
-                tokens.append(token)
-                if bool(done.all()):
-                    break
-            return torch.stack(tokens)  # (T', B)
+                return logits, state
+
+            return generate_tokens(step, state, self.bos, images.shape[0], max_len, temperature, eos, generator,
+                                   images.device)
 
 
 def pretrain_encoder(encoder: ConvEncoder, images: torch.Tensor, labels: torch.Tensor, epochs: int,
@@ -277,8 +270,7 @@ def pretrain_encoder(encoder: ConvEncoder, images: torch.Tensor, labels: torch.T
     if not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.shape[0] != images.shape[0] \
             or labels.dtype != torch.int64 or labels.min() < 0:
         raise ValueError(f"labels must be an int64 tensor of shape (N,) with N={images.shape[0]} and classes >= 0")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    check_int("epochs", epochs, 1)
     head = nn.Linear(encoder.output_size, int(labels.max()) + 1)
     if generator is not None:
         init_like_torch(head, generator)

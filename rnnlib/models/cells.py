@@ -23,13 +23,7 @@ import math
 import torch
 from torch import nn
 
-
-def _check_shape(name: str, t: torch.Tensor, shape: tuple, expected: str) -> None:
-    """Raise a ValueError unless ``t`` has ``shape`` (None entries match any size)."""
-    if not isinstance(t, torch.Tensor):
-        raise ValueError(f"{name} must be a tensor of shape {expected}, got {type(t).__name__}")
-    if t.dim() != len(shape) or any(want is not None and got != want for got, want in zip(t.shape, shape)):
-        raise ValueError(f"{name} must have shape {expected}, got {tuple(t.shape)}")
+from rnnlib.models._validate import check_nonlinearity, check_shape
 
 
 class _Cell(nn.Module):
@@ -63,11 +57,11 @@ class _Cell(nn.Module):
 
     def _check(self, x: torch.Tensor, h: torch.Tensor | None, name: str = "state") -> torch.Tensor:
         """Check x (B, D) and a state tensor (B, H); return the state, zeros when ``h`` is None."""
-        _check_shape("x", x, (None, self.input_size), f"(B, D) with D={self.input_size}")
+        check_shape("x", x, (None, self.input_size), f"(B, D) with D={self.input_size}")
         B = x.shape[0]
         if h is None:
             return x.new_zeros(B, self.hidden_size)
-        _check_shape(name, h, (B, self.hidden_size), f"(B, H) with B={B}, H={self.hidden_size}")
+        check_shape(name, h, (B, self.hidden_size), f"(B, H) with B={B}, H={self.hidden_size}")
         return h
 
     def extra_repr(self) -> str:
@@ -95,8 +89,7 @@ class RNNCell(_Cell):
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh",
                  generator: torch.Generator | None = None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected one of ['tanh', 'relu']")
+        check_nonlinearity(nonlinearity)
         super().__init__(input_size, hidden_size, generator)
         self.nonlinearity = nonlinearity
 
@@ -253,7 +246,7 @@ def unroll(cell: nn.Module, x: torch.Tensor, state=None):
     final_state : Tensor of shape (B, H), or a pair ``(h, c)`` of them for an LSTM
         State after the last step, ready to continue from.
     """
-    _check_shape("x", x, (None, None, None), "(T, B, D)")
+    check_shape("x", x, (None, None, None), "(T, B, D)")
     if x.shape[0] == 0:
         raise ValueError("x must have at least one time step, got shape (0, B, D)")
     hs = []
@@ -267,7 +260,7 @@ def unroll(cell: nn.Module, x: torch.Tensor, state=None):
 def init_like_torch(module: nn.Module, generator: torch.Generator) -> nn.Module:
     r"""Redraw every parameter of ``module`` from torch's default distributions, using ``generator``.
 
-    Recurrent layers and cells get :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, linear layers
+    Recurrent layers and cells get :math:`U(-1/\sqrt{H}, 1/\sqrt{H})`, linear layers and convolutions
     :math:`U(-1/\sqrt{\mathrm{fan\_in}}, 1/\sqrt{\mathrm{fan\_in}})` for weights and biases (what torch's
     Kaiming-uniform default works out to) and embeddings :math:`N(0, 1)`. Building a model and then calling
     this with ``torch.Generator().manual_seed(s)`` gives the same weights for the same ``s`` every time.
@@ -294,8 +287,9 @@ def init_like_torch(module: nn.Module, generator: torch.Generator) -> nn.Module:
                 bound = 1.0 / math.sqrt(m.hidden_size)
                 for p in own:
                     p.uniform_(-bound, bound, generator=generator)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.in_features)
+            elif isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+                # fan_in: input features, or input channels times the kernel's size for a convolution.
+                bound = 1.0 / math.sqrt(m.weight[0].numel())
                 for p in own:
                     p.uniform_(-bound, bound, generator=generator)
             elif isinstance(m, nn.Embedding):

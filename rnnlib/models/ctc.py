@@ -17,6 +17,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnnlib.models._validate import DEFAULT_CELL
+from rnnlib.models.cells import init_like_torch
 from rnnlib.models.sequence import make_rnn
 from rnnlib.scratch.ctc_decoding import ctc_greedy_decode, ctc_prefix_beam_search
 
@@ -44,10 +46,13 @@ class CTCRecognizer(nn.Module):
     stride : int
         Frames stacked into one step before the network (2 turns 10 ms frames into 20 ms steps of 2F features),
         which halves the recurrent work; CTC only needs at least as many steps as labels plus repeats.
+    generator : torch.Generator, optional
+        Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`); torch's global
+        generator when omitted.
     """
 
-    def __init__(self, n_features, n_symbols, hidden_size=64, num_layers=2, cell="gru", bidirectional=True,
-                 context=5, dropout=0.1, stride=2):
+    def __init__(self, n_features, n_symbols, hidden_size=64, num_layers=2, cell=DEFAULT_CELL, bidirectional=True,
+                 context=5, dropout=0.1, stride=2, generator: torch.Generator | None = None):
         super().__init__()
         self.cell, self.stride = cell, stride
         n_features = n_features * stride
@@ -61,6 +66,8 @@ class CTCRecognizer(nn.Module):
             out = hidden_size * (2 if bidirectional else 1)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(out, n_symbols)
+        if generator is not None:
+            init_like_torch(self, generator)
 
     def forward(self, x, lengths):
         """Log-probabilities per output step.

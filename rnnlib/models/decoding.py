@@ -1,4 +1,10 @@
-r"""Beam search with length normalisation: one generic search, and its adapter for ``Seq2Seq``.
+r"""Writing a sequence one token at a time: the sampling loop every ``generate`` runs, and beam search.
+
+Every model in ``rnnlib.models`` that writes sequences has the same method,
+``generate(<what it is conditioned on>, max_len, temperature=1.0, eos=None, generator=None)``, returning the
+written token ids as an int64 tensor; ``temperature=0`` is greedy decoding. The batched ones run
+:func:`generate_tokens` with their own ``step``; :func:`beam_search` is the alternative to it, and
+:func:`beam_decode` runs it on any model with an ``encode`` and a ``decoder`` (``Seq2Seq``, ``Captioner``).
 
 Symbols: V vocabulary, B independent searches (one per source), K live hypotheses of one search (at most
 the beam width), N live hypotheses of all searches, S source steps, T' output steps.
@@ -45,6 +51,8 @@ from typing import NamedTuple
 
 import torch
 
+from rnnlib.models._validate import check_generate_args, check_int
+
 
 class Hypothesis(NamedTuple):
     """One output of the search."""
@@ -53,12 +61,81 @@ class Hypothesis(NamedTuple):
     log_prob: float    #: sum over the L tokens of log p(y_t | y_<t, x)
     score: float       #: log_prob / L ** length_penalty, what the search ranks by
     finished: bool     #: True if the hypothesis ends with eos, False if it was cut at max_len
+    #: (L, S_b) attention weights that each token put on the real source positions; only from
+    #: :func:`beam_decode` with ``return_weights=True``, else None
+    weights: torch.Tensor | None = None
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+def next_token(logits: torch.Tensor, temperature: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    r"""Pick the next token from the scores: the most likely one, or a draw from the tempered softmax.
+
+    A token is drawn from :math:`\mathrm{softmax}(\ell / \tau)`, the logits :math:`\ell` divided by the
+    temperature :math:`\tau`. Below 1 this sharpens the distribution towards the most likely token, above 1 it
+    flattens it towards uniform; as :math:`\tau \to 0` sampling approaches greedy decoding, and
+    ``temperature=0`` means exactly that (argmax, no randomness).
+
+    Parameters
+    ----------
+    logits : Tensor, shape (..., V)
+    temperature : float
+        :math:`\tau \ge 0`.
+    generator : torch.Generator, optional
+        Source of randomness; torch's global generator when omitted.
+
+    Returns
+    -------
+    Tensor, shape (...), int64
+    """
+    if temperature == 0:
+        return logits.argmax(-1)
+    return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)[..., 0]
+
+
+def generate_tokens(step: Callable, state, bos: int, B: int, max_len: int, temperature: float = 1.0,
+                    eos: int | None = None, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+    """Write B sequences side by side, feeding each chosen token back in: the loop of every ``generate``.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(tokens, state) -> (logits, new_state)``: ``tokens`` (B,) int64 the previous tokens (``bos``
+        at the first call), ``logits`` (B, V) the scores of the next token.
+    state
+        The model's state before the first token.
+    bos : int
+        Token fed first.
+    B : int
+        Sequences to write.
+    max_len : int
+        Most tokens to write, ``eos`` included.
+    temperature, generator
+        As for :func:`next_token`.
+    eos : int, optional
+        End token. A sequence that has written it writes only ``eos`` afterwards, and generation stops once
+        every sequence has written it.
+    device : torch.device, optional
+        Where the tokens live.
+
+    Returns
+    -------
+    tokens : Tensor, shape (T', B), int64
+        T' is ``max_len``, or fewer if every sequence ended early; the ``eos`` is included.
+    """
+    max_len = check_generate_args(max_len, temperature, eos, None)
+    token = torch.full((B,), bos, dtype=torch.long, device=device)
+    done = torch.zeros(B, dtype=torch.bool, device=device)
+    tokens = []
+    with torch.no_grad():
+        for _ in range(max_len):
+            logits, state = step(token, state)  # (B, V)
+            token = next_token(logits, temperature, generator)  # (B,)
+            if eos is not None:
+                token = token.masked_fill(done, eos)
+                done |= token == eos
+            tokens.append(token)
+            if eos is not None and bool(done.all()):
+                break
+    return torch.stack(tokens)  # (T', B)
 
 
 def _first_dims(state) -> list[int]:
@@ -113,10 +190,10 @@ def beam_search(step: Callable, state, bos: int, eos: int, beam_width: int, max_
         B lists of at most ``n_best`` hypotheses, best score first: finished ones first, then (only if fewer
         than ``n_best`` finished) hypotheses cut at ``max_len``. Equal scores keep the order of discovery.
     """
-    bos, eos = _check_int("bos", bos, 0), _check_int("eos", eos, 0)
-    beam_width = _check_int("beam_width", beam_width, 1)
-    max_len = _check_int("max_len", max_len, 1)
-    n_best = _check_int("n_best", n_best, 1)
+    bos, eos = check_int("bos", bos, 0), check_int("eos", eos, 0)
+    beam_width = check_int("beam_width", beam_width, 1)
+    max_len = check_int("max_len", max_len, 1)
+    n_best = check_int("n_best", n_best, 1)
     if n_best > beam_width:
         raise ValueError(f"n_best must be at most beam_width={beam_width}, got {n_best}")
     if isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real) \
@@ -182,37 +259,39 @@ def beam_search(step: Callable, state, bos: int, eos: int, beam_width: int, max_
     return [(sorted(finished[b], key=lambda h: -h.score) + cut[b])[:n_best] for b in range(B)]
 
 
-def beam_decode(model, src: torch.Tensor, src_lengths, beam_width: int, max_len: int,
-                length_penalty: float = 0.0, n_best: int = 1, return_weights: bool = False):
-    """Translate a batch of source sequences with :func:`beam_search` on a trained ``Seq2Seq``.
+def beam_decode(model, src: torch.Tensor, lengths, beam_width: int, max_len: int,
+                length_penalty: float = 0.0, n_best: int = 1, return_weights: bool = False,
+                src_mask: torch.Tensor | None = None) -> list[list[Hypothesis]]:
+    """Translate a batch of source sequences with :func:`beam_search` on a trained ``Seq2Seq`` (or ``Captioner``).
 
-    The batch is encoded once. Each hypothesis carries its source's encoder outputs and mask in its state
-    (batch-first, so that the search can re-index them), and the step's log-probabilities are ``log_softmax``
-    of the logits of :meth:`rnnlib.models.seq2seq.Decoder.step`. With ``beam_width=1`` the tokens are those
-    of :meth:`rnnlib.models.seq2seq.Seq2Seq.greedy_decode`. Runs without gradients and leaves the model's
-    mode alone, as ``greedy_decode`` does.
+    The batch is encoded once with the model's ``encode``. Each hypothesis carries its source's encoder
+    outputs and mask in its state (batch-first, so that the search can re-index them), and the step's
+    log-probabilities are ``log_softmax`` of the logits of :meth:`rnnlib.models.seq2seq.Decoder.step`. With
+    ``beam_width=1`` the tokens are those of ``model.generate(..., temperature=0)``. Runs without gradients and
+    leaves the model's mode alone, as ``generate`` does.
 
     Parameters
     ----------
-    model : Seq2Seq
-        The trained encoder-decoder; its ``bos`` and ``eos`` are used.
+    model : Seq2Seq or Captioner
+        The trained model; its ``encode``, ``decoder``, ``bos`` and ``eos`` are used.
     src : Tensor, shape (S, B), int64
-        Source token ids, padded.
-    src_lengths : Tensor or list of int, shape (B,)
-        True length of each source sequence.
+        Source token ids, padded (a Captioner's images, (B, C, P_h, P_w)).
+    lengths : Tensor or list of int, shape (B,), or None
+        True length of each source sequence; all S when None and no ``src_mask`` is given.
     beam_width, max_len, length_penalty, n_best
         As for :func:`beam_search`.
     return_weights : bool
-        Also return the attention weights of each source's best hypothesis (the model needs attention).
+        Fill each returned hypothesis's ``weights`` (the model needs attention).
+    src_mask : Tensor, shape (S, B), bool, optional
+        True at real source positions, as :class:`rnnlib.data.Seq2SeqBatch` carries it; instead of or with
+        ``lengths``.
 
     Returns
     -------
     hypotheses : list of list of Hypothesis
         B lists, each with at most ``n_best`` hypotheses, best first; ``hypotheses[b][0].tokens`` is the
-        translation of source b.
-    weights : list of Tensor, each of shape (T', S_b)
-        Only with ``return_weights``: for source b, the weights that each of the T' tokens of its best
-        hypothesis put on the ``S_b = src_lengths[b]`` real source positions.
+        translation of source b. With ``return_weights``, ``h.weights`` (L, S_b) holds the weights that each
+        of the L tokens of ``h`` put on the ``S_b`` real source positions of its source; else it is None.
     """
     if return_weights and model.decoder.attention is None:
         raise ValueError("return_weights needs a decoder with attention; this model has none")
@@ -223,17 +302,35 @@ def beam_decode(model, src: torch.Tensor, src_lengths, beam_width: int, max_len:
         return torch.log_softmax(logits, dim=-1), (dec_state, enc_rows, mask_rows)  # (N, V)
 
     with torch.no_grad():
-        start, enc_states, mask = model._start(src, src_lengths)  # (B, H) or a pair, (S, B, H_enc), (S, B)
+        start, enc_states, mask = model.encode(src, lengths, src_mask=src_mask)  # (B, H) or a pair, (S, B, H_enc), (S, B)
         hypotheses = beam_search(step, (start, enc_states.transpose(0, 1), mask.T), model.bos, model.eos,
                                  beam_width, max_len, length_penalty, n_best)
         if not return_weights:
             return hypotheses
-        # Replay the best hypotheses with their own tokens as inputs: the weights the search saw.
-        best = [h[0].tokens for h in hypotheses]
-        state, token, rows = start, torch.full((len(best),), model.bos), []
-        for t in range(max(map(len, best))):
-            _, state, w = model.decoder.step(token, state, enc_states, mask)  # w (S, B)
-            rows.append(w)
-            token = torch.tensor([y[t] if t < len(y) else model.eos for y in best])
-        weights = torch.stack(rows)  # (T'_max, S, B)
-        return hypotheses, [weights[:len(y), :int(n), b] for b, (y, n) in enumerate(zip(best, mask.sum(0)))]
+        n_real = mask.sum(0).tolist()  # (B,) S_b
+        for rank in range(max(map(len, hypotheses))):
+            # Replay the hypotheses of this rank with their own tokens as inputs: the weights the search saw.
+            rows = [b for b, h in enumerate(hypotheses) if len(h) > rank]
+            index = torch.tensor(rows)
+            state = start if len(rows) == len(hypotheses) else _select_rows(start, index)
+            weights = _replay(model, state, enc_states[:, index], mask[:, index],
+                              [hypotheses[b][rank].tokens for b in rows])  # (T'_max, S, B_rank)
+            for j, b in enumerate(rows):
+                h = hypotheses[b][rank]
+                hypotheses[b][rank] = h._replace(weights=weights[:len(h.tokens), :n_real[b], j])
+        return hypotheses
+
+
+def _select_rows(state, index: torch.Tensor):
+    """Rows ``index`` of a decoder state (B, H), or of each tensor of a pair."""
+    return tuple(s[index] for s in state) if isinstance(state, tuple) else state[index]
+
+
+def _replay(model, state, enc_states: torch.Tensor, mask: torch.Tensor, sequences: list[list[int]]) -> torch.Tensor:
+    """Feed each token list to the decoder (``bos`` first, ``eos`` after its end); the weights (T'_max, S, B)."""
+    token, rows = torch.full((len(sequences),), model.bos), []
+    for t in range(max(map(len, sequences))):
+        _, state, w = model.decoder.step(token, state, enc_states, mask)  # w (S, B)
+        rows.append(w)
+        token = torch.tensor([y[t] if t < len(y) else model.eos for y in sequences])
+    return torch.stack(rows)

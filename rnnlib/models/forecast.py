@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnlib.models.cells import _check_shape, init_like_torch
+from rnnlib.models._validate import DEFAULT_CELL, check_int, check_shape
+from rnnlib.models.cells import init_like_torch
 from rnnlib.models.sequence import make_rnn
 
 
@@ -43,7 +44,7 @@ class SequenceRegressor(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, out_features: int = 1, horizon: int = 1,
-                 cell: str = "lstm", num_layers: int = 1, dropout: float = 0.0, per_step: bool = False,
+                 cell: str = DEFAULT_CELL, num_layers: int = 1, dropout: float = 0.0, per_step: bool = False,
                  nonlinearity: str = "tanh", generator: torch.Generator | None = None):
         super().__init__()
         if horizon < 1:
@@ -66,7 +67,7 @@ class SequenceRegressor(nn.Module):
         return y.view(*out.shape[:-1], self.horizon, self.out_features)
 
     def _check(self, x: torch.Tensor) -> None:
-        _check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
+        check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
         if x.shape[0] == 0:
             raise ValueError("x must have at least one time step")
 
@@ -90,8 +91,8 @@ class SequenceRegressor(nn.Module):
             return self._predict(out)[:, :, 0]  # (T, B, out_features)
         return self._predict(out[-1])  # (B, K, out_features)
 
-    def forecast(self, x: torch.Tensor, steps: int) -> torch.Tensor:
-        """Continue the series for ``steps`` steps, feeding each prediction back in as the next input.
+    def forecast(self, x: torch.Tensor, max_len: int) -> torch.Tensor:
+        """Continue the series for ``max_len`` steps, feeding each prediction back in as the next input.
 
         Uses the one-step-ahead prediction (the first of the K), so it needs ``D == out_features``: the model
         must predict the very features it reads. Errors compound, which is the point of comparing this with
@@ -101,23 +102,22 @@ class SequenceRegressor(nn.Module):
         ----------
         x : Tensor, shape (T, B, D)
             Observed history.
-        steps : int
-            Number of future steps to generate, at least 1.
+        max_len : int
+            Future steps to write, at least 1 (a series has no end token, so always exactly this many).
 
         Returns
         -------
-        Tensor, shape (steps, B, out_features)
+        Tensor, shape (max_len, B, out_features)
             Predicted values after the history.
         """
         if self.input_size != self.out_features:
             raise ValueError(f"forecast feeds predictions back as inputs, so it needs input_size D == "
                              f"out_features, got D={self.input_size} and out_features={self.out_features}")
-        if steps < 1:
-            raise ValueError(f"steps must be at least 1, got {steps}")
+        max_len = check_int("max_len", max_len, 1)
         self._check(x)
         out, state = self.rnn(x)  # (T, B, H)
         ys = [self._predict(out[-1])[:, 0]]  # [(B, out_features)]
-        for _ in range(steps - 1):
+        for _ in range(max_len - 1):
             out, state = self.rnn(ys[-1][None], state)  # (1, B, H)
             ys.append(self._predict(out[-1])[:, 0])
-        return torch.stack(ys)  # (steps, B, out_features)
+        return torch.stack(ys)  # (max_len, B, out_features)

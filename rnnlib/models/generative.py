@@ -15,8 +15,10 @@ import math
 import torch
 from torch import nn
 
-from rnnlib.models.cells import _check_shape, init_like_torch
-from rnnlib.models.sequence import check_tokens, make_rnn
+from rnnlib.models._validate import DEFAULT_CELL, check_generate_args, check_shape, check_tokens
+from rnnlib.models.cells import init_like_torch
+from rnnlib.models.decoding import generate_tokens, next_token
+from rnnlib.models.sequence import make_rnn
 
 
 def detach_state(state):
@@ -48,10 +50,10 @@ def _check_state(state, rnn: nn.RNNBase, B: int) -> None:
     if isinstance(rnn, nn.LSTM):
         if not isinstance(state, tuple) or len(state) != 2:
             raise ValueError(f"state of an LSTM must be a pair (h, c) of tensors of shape {expected}")
-        _check_shape("state[0] (h)", state[0], shape, expected)
-        _check_shape("state[1] (c)", state[1], shape, expected)
+        check_shape("state[0] (h)", state[0], shape, expected)
+        check_shape("state[1] (c)", state[1], shape, expected)
     else:
-        _check_shape("state", state, shape, expected)
+        check_shape("state", state, shape, expected)
 
 
 class VectorToSequence(nn.Module):
@@ -80,7 +82,7 @@ class VectorToSequence(nn.Module):
         Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`).
     """
 
-    def __init__(self, in_features: int, hidden_size: int, vocab_size: int, cell: str = "gru", bos: int = 1,
+    def __init__(self, in_features: int, hidden_size: int, vocab_size: int, cell: str = DEFAULT_CELL, bos: int = 1,
                  embed_size: int | None = None, num_layers: int = 1, generator: torch.Generator | None = None):
         super().__init__()
         if not 0 <= bos < vocab_size:
@@ -94,7 +96,7 @@ class VectorToSequence(nn.Module):
         if generator is not None:
             init_like_torch(self, generator)
 
-    def initial_state(self, vec: torch.Tensor):
+    def init_state(self, vec: torch.Tensor):
         """The decoder's initial state for a batch of vectors.
 
         Parameters
@@ -106,7 +108,7 @@ class VectorToSequence(nn.Module):
         Tensor of shape (L, B, H), or a pair ``(h, c)`` of them for an LSTM
         """
         F = self.in_features
-        _check_shape("vec", vec, (None, F), f"(B, in_features) with in_features={F}")
+        check_shape("vec", vec, (None, F), f"(B, in_features) with in_features={F}")
         B, L, H = vec.shape[0], self.rnn.num_layers, self.rnn.hidden_size
         h0 = torch.tanh(self.bridge(vec)).view(B, L, H).transpose(0, 1).contiguous()  # (L, B, H)
         return (h0, torch.zeros_like(h0)) if isinstance(self.rnn, nn.LSTM) else h0
@@ -127,7 +129,7 @@ class VectorToSequence(nn.Module):
             ``logits[t]`` scores the token at step t; train with cross-entropy against ``targets``.
         """
         check_tokens("targets", targets, 2, "(T, B)")
-        state = self.initial_state(vec)
+        state = self.init_state(vec)
         T, B = targets.shape
         if B != vec.shape[0]:
             raise ValueError(f"targets must have shape (T, B) with B={vec.shape[0]} (from vec), got {(T, B)}")
@@ -135,8 +137,9 @@ class VectorToSequence(nn.Module):
         out, _ = self.rnn(self.embedding(inputs), state)  # (T, B, H)
         return self.head(out)
 
-    def generate(self, vec: torch.Tensor, max_len: int, eos: int | None = None) -> torch.Tensor:
-        """Write tokens greedily, feeding each most likely token back in as the next input.
+    def generate(self, vec: torch.Tensor, max_len: int, temperature: float = 1.0, eos: int | None = None,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """Write tokens, feeding each one back in as the next input.
 
         Parameters
         ----------
@@ -144,33 +147,30 @@ class VectorToSequence(nn.Module):
             Conditioning vectors.
         max_len : int
             Most tokens to write.
+        temperature : float
+            0 writes the most likely token (greedy decoding); above 0 samples from
+            ``softmax(logits / temperature)`` (see :func:`rnnlib.models.decoding.next_token`).
         eos : int, optional
             End-of-sequence id. A sequence that has written it writes only ``eos`` afterwards, and
             generation stops once every sequence has written it.
+        generator : torch.Generator, optional
+            Source of the samples when ``temperature > 0``.
 
         Returns
         -------
         tokens : Tensor, shape (T', B), int64
             T' is ``max_len``, or fewer if every sequence ended early; the ``eos`` is included.
         """
-        if max_len < 1:
-            raise ValueError(f"max_len must be at least 1, got {max_len}")
+        check_generate_args(max_len, temperature, eos, self.head.out_features)
         with torch.no_grad():
-            state = self.initial_state(vec)
-            B = vec.shape[0]
-            token = torch.full((1, B), self.bos, dtype=torch.long, device=vec.device)
-            done = torch.zeros(B, dtype=torch.bool, device=vec.device)
-            tokens = []
-            for _ in range(max_len):
-                out, state = self.rnn(self.embedding(token), state)  # (1, B, H)
-                token = self.head(out).argmax(-1)  # (1, B)
-                if eos is not None:
-                    token = token.masked_fill(done[None], eos)
-                    done |= token[0] == eos
-                tokens.append(token[0])
-                if eos is not None and bool(done.all()):
-                    break
-            return torch.stack(tokens)  # (T', B)
+            state = self.init_state(vec)
+
+            def step(token, state):
+                out, state = self.rnn(self.embedding(token[None]), state)  # (1, B, H)
+                return self.head(out[0]), state  # (B, V)
+
+            return generate_tokens(step, state, self.bos, vec.shape[0], max_len, temperature, eos, generator,
+                                   vec.device)
 
 
 class CharLM(nn.Module):
@@ -194,7 +194,7 @@ class CharLM(nn.Module):
         Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`).
     """
 
-    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = "lstm",
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = DEFAULT_CELL,
                  num_layers: int = 1, dropout: float = 0.0, generator: torch.Generator | None = None):
         super().__init__()
         self.vocab_size = vocab_size
@@ -232,41 +232,17 @@ class CharLM(nn.Module):
         out, state = self.rnn(self.embedding(tokens), state)  # (T, B, H)
         return self.head(self.dropout(out)), state
 
-    def sample(self, prefix, n: int, temperature: float = 1.0, generator: torch.Generator | None = None
-               ) -> torch.Tensor:
-        r"""Continue ``prefix`` with ``n`` tokens drawn one at a time from the model.
-
-        Each token is drawn from :math:`\mathrm{softmax}(\ell / \tau)`, the logits :math:`\ell` divided by the
-        temperature :math:`\tau`. Below 1 this sharpens the distribution towards the most likely token, above
-        1 it flattens it towards uniform; as :math:`\tau \to 0` sampling approaches greedy decoding, and
-        ``temperature=0`` means exactly that (argmax, no randomness). Runs in eval mode (no dropout) without
-        gradients and restores the previous mode afterwards.
-
-        Parameters
-        ----------
-        prefix : list of int or Tensor, shape (P,), int64
-            Token ids to warm the state up on, at least one.
-        n : int
-            Tokens to generate.
-        temperature : float
-            :math:`\tau \ge 0`.
-        generator : torch.Generator, optional
-            Source of randomness; the same seed gives the same sample. Torch's global generator when omitted.
-
-        Returns
-        -------
-        Tensor, shape (n,), int64
-            The new token ids, without the prefix.
-        """
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        # The same draw as generate() with no end token: one loop for both.
+    # Kept while chapter 6 still calls it; generate(prefix, max_len, temperature, generator=...) replaces it.
+    def sample(self, prefix, n, temperature=1.0, generator=None):
         return self.generate(prefix, max_len=n, temperature=temperature, generator=generator)
 
     def generate(self, prefix, max_len: int, temperature: float = 1.0, eos: int | None = None,
                  generator: torch.Generator | None = None, allowed=None) -> torch.Tensor:
-        r"""Continue ``prefix`` with up to ``max_len`` tokens, stopping after ``eos``: the course's one
-        generation interface (see :meth:`sample` for the temperature, the same draw without ``eos``).
+        r"""Continue ``prefix`` with up to ``max_len`` tokens drawn one at a time, stopping after ``eos``.
+
+        Each token is drawn by :func:`rnnlib.models.decoding.next_token`: from
+        :math:`\mathrm{softmax}(\ell / \tau)`, or the argmax when ``temperature=0``. Runs in eval mode (no
+        dropout) without gradients and restores the previous mode afterwards.
 
         Parameters
         ----------
@@ -280,7 +256,7 @@ class CharLM(nn.Module):
         eos : int, optional
             End token; generation stops once it is drawn (it is included).
         generator : torch.Generator, optional
-            Source of randomness.
+            Source of randomness; the same seed gives the same sample. Torch's global generator when omitted.
         allowed : callable, optional
             ``allowed(t)`` returns a bool array or tensor (V,) of the tokens permitted at position t of the
             whole sequence (prefix included, counted from 0); the others get logit :math:`-\infty`
@@ -293,12 +269,7 @@ class CharLM(nn.Module):
         """
         if prefix is None:
             raise ValueError("CharLM.generate needs a prefix of at least one token, e.g. [bos]")
-        if not temperature >= 0:
-            raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature}")
-        if max_len < 0:
-            raise ValueError(f"max_len must be >= 0, got {max_len}")
-        if eos is not None and not 0 <= eos < self.vocab_size:
-            raise ValueError(f"eos must be a token id in [0, V) with V={self.vocab_size}, got {eos}")
+        max_len = check_generate_args(max_len, temperature, eos, self.vocab_size, min_len=0)
         device = self.head.weight.device
         if not isinstance(prefix, torch.Tensor):
             prefix = torch.tensor(list(prefix), dtype=torch.long)
@@ -320,11 +291,7 @@ class CharLM(nn.Module):
                             raise ValueError(f"allowed(t) must return a bool array of shape (V,) = "
                                              f"({self.vocab_size},) with at least one True, got {tuple(mask.shape)}")
                         last = last.masked_fill(~mask, -math.inf)
-                    if temperature == 0:
-                        token = last.argmax()
-                    else:
-                        token = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1,
-                                                  generator=generator)[0]
+                    token = next_token(last, temperature, generator)  # ()
                     new.append(token)
                     if eos is not None and token.item() == eos:
                         break

@@ -23,7 +23,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnlib.models.cells import _check_shape, init_like_torch
+from rnnlib.models._validate import check_shape
+from rnnlib.models.cells import init_like_torch
 
 
 def parallel_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
@@ -45,7 +46,7 @@ def parallel_scan(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = No
         raise ValueError(f"a and b must have one shape (T, ...) with T >= 1, got {tuple(a.shape)} and "
                          f"{tuple(b.shape)}")
     if h0 is not None:
-        _check_shape("h0", h0, tuple(a.shape[1:]), f"{tuple(a.shape[1:])}")
+        check_shape("h0", h0, tuple(a.shape[1:]), f"{tuple(a.shape[1:])}")
         # Folding h0 into the first input keeps one code path: h_1 = a_1 h0 + b_1.
         b = torch.cat([a[:1] * h0 + b[:1], b[1:]])
     shift = 1
@@ -91,7 +92,7 @@ class MinGRU(nn.Module):
         L, H = self.num_layers, self.hidden_size
         if h0 is None:
             return like.new_zeros(L, B, H)
-        _check_shape("h0", h0, (L, B, H), f"(L, B, H) with L={L}, B={B}, H={H}")
+        check_shape("h0", h0, (L, B, H), f"(L, B, H) with L={L}, B={B}, H={H}")
         return h0
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None, parallel: bool = True):
@@ -113,7 +114,7 @@ class MinGRU(nn.Module):
         h_n : Tensor, shape (L, B, H)
             Every layer's state after the last step.
         """
-        _check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
+        check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
         if x.shape[0] == 0:
             raise ValueError("x must have at least one time step, got shape (0, B, D)")
         h0 = self._initial(x.shape[1], h0, x)
@@ -147,7 +148,7 @@ class MinGRU(nn.Module):
         h : Tensor, shape (L, B, H)
             Every layer's new state.
         """
-        _check_shape("x", x, (None, self.input_size), f"(B, D) with D={self.input_size}")
+        check_shape("x", x, (None, self.input_size), f"(B, D) with D={self.input_size}")
         h = self._initial(x.shape[0], h, x)
         new = []
         for layer in range(self.num_layers):

@@ -24,11 +24,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnnlib.models.attention import padding_mask
-from rnnlib.models.cells import _check_shape, init_like_torch
-from rnnlib.models.sequence import SequenceReader, check_cell, check_tokens
-
-_TORCH_CELLS = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+from rnnlib.models._validate import (DEFAULT_CELL, STEP_CELLS, check_cell, check_generate_args, check_shape,
+                                     check_tokens, lengths_and_mask)
+from rnnlib.models.cells import init_like_torch
+from rnnlib.models.decoding import generate_tokens
+from rnnlib.models.sequence import SequenceReader
 
 
 class Encoder(nn.Module):
@@ -54,7 +54,7 @@ class Encoder(nn.Module):
         Source of the initial weights.
     """
 
-    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = "gru",
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = DEFAULT_CELL,
                  bidirectional: bool = True, num_layers: int = 1, decoder_hidden_size: int | None = None,
                  generator: torch.Generator | None = None):
         super().__init__()
@@ -111,7 +111,7 @@ class Decoder(nn.Module):
         Source of the initial weights.
     """
 
-    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = "gru",
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, cell: str = DEFAULT_CELL,
                  attention: nn.Module | None = None, context_size: int | None = None,
                  generator: torch.Generator | None = None):
         super().__init__()
@@ -121,7 +121,7 @@ class Decoder(nn.Module):
         C = 0 if attention is None else context_size
         self.vocab_size, self.hidden_size = vocab_size, hidden_size
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.cell = _TORCH_CELLS[cell](embed_size + C, hidden_size)
+        self.cell = STEP_CELLS[cell](embed_size + C, hidden_size)
         self.attention = attention
         self.head = nn.Linear(hidden_size + C, vocab_size)
         if generator is not None:
@@ -129,7 +129,7 @@ class Decoder(nn.Module):
 
     def init_state(self, summary: torch.Tensor):
         """The state to start from: ``summary`` (B, H) as the hidden state (an LSTM's cell state is zero)."""
-        _check_shape("summary", summary, (None, self.hidden_size), f"(B, H) with H={self.hidden_size}")
+        check_shape("summary", summary, (None, self.hidden_size), f"(B, H) with H={self.hidden_size}")
         return (summary, torch.zeros_like(summary)) if isinstance(self.cell, nn.LSTMCell) else summary
 
     def step(self, token: torch.Tensor, state, enc_states: torch.Tensor | None = None,
@@ -173,7 +173,7 @@ class Decoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """An encoder and a decoder joined: train with (partial) teacher forcing, translate greedily.
+    """An encoder and a decoder joined: train with (partial) teacher forcing, translate with :meth:`generate`.
 
     Parameters
     ----------
@@ -189,23 +189,43 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.encoder, self.decoder, self.bos, self.eos = encoder, decoder, bos, eos
 
-    def _start(self, src: torch.Tensor, src_lengths):
-        """Encode; return the decoder's first state, the encoder outputs and the source mask (S, B)."""
-        check_tokens("src", src, 2, "(S, B)")
-        enc_states, summary = self.encoder(src, src_lengths)  # (S, B, H_enc), (B, H_dec)
-        mask = padding_mask(src_lengths, src.shape[0]).to(src.device)  # (S, B)
-        return self.decoder.init_state(summary), enc_states, mask
+    def encode(self, src: torch.Tensor, lengths=None, src_mask: torch.Tensor | None = None):
+        """Read the source once: the decoder's first state, the encoder outputs and the source mask.
 
-    def forward(self, src: torch.Tensor, src_lengths, tgt: torch.Tensor, teacher_forcing: float = 1.0,
-                generator: torch.Generator | None = None) -> torch.Tensor:
+        Parameters
+        ----------
+        src : Tensor, shape (S, B), int64
+            Source token ids, padded.
+        lengths : Tensor or list of int, shape (B,), optional
+            True length of each source sequence; padding beyond it is never read.
+        src_mask : Tensor, shape (S, B), bool, optional
+            True at real source positions, as :class:`rnnlib.data.Seq2SeqBatch` carries it; instead of or
+            with ``lengths`` (they must agree). With neither, every source is S long.
+
+        Returns
+        -------
+        state : Tensor of shape (B, H), or a pair of them for an LSTM
+            The decoder's initial state, :meth:`Decoder.init_state` of the encoder's summary.
+        enc_states : Tensor, shape (S, B, H_enc)
+            The encoder's outputs.
+        src_mask : Tensor, shape (S, B), bool
+        """
+        check_tokens("src", src, 2, "(S, B)")
+        lengths, src_mask = lengths_and_mask(lengths, src_mask, *src.shape, src.device)
+        enc_states, summary = self.encoder(src, lengths)  # (S, B, H_enc), (B, H_dec)
+        return self.decoder.init_state(summary), enc_states, src_mask
+
+    def forward(self, src: torch.Tensor, lengths, tgt: torch.Tensor, teacher_forcing: float = 1.0,
+                generator: torch.Generator | None = None, src_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Scores for every target token.
 
         Parameters
         ----------
         src : Tensor, shape (S, B), int64
             Source token ids, padded.
-        src_lengths : Tensor or list of int, shape (B,)
-            True length of each source sequence; padding beyond it is never read.
+        lengths : Tensor or list of int, shape (B,), or None
+            True length of each source sequence; padding beyond it is never read. None with ``src_mask``,
+            or when every source is S long.
         tgt : Tensor, shape (T, B), int64
             Target token ids, ending with ``eos`` (padded after it).
         teacher_forcing : float
@@ -214,6 +234,8 @@ class Seq2Seq(nn.Module):
             forcing), 0.0 never (free running), in between scheduled-sampling style.
         generator : torch.Generator, optional
             Source of those draws when ``0 < teacher_forcing < 1``; torch's global generator when omitted.
+        src_mask : Tensor, shape (S, B), bool, optional
+            As for :meth:`encode`.
 
         Returns
         -------
@@ -222,7 +244,7 @@ class Seq2Seq(nn.Module):
         """
         if not 0.0 <= teacher_forcing <= 1.0:
             raise ValueError(f"teacher_forcing must be a probability in [0, 1], got {teacher_forcing}")
-        state, enc_states, mask = self._start(src, src_lengths)
+        state, enc_states, mask = self.encode(src, lengths, src_mask)
         check_tokens("tgt", tgt, 2, "(T, B)")
         if tgt.shape[1] != src.shape[1]:
             raise ValueError(f"tgt must have shape (T, B) with B={src.shape[1]} (from src), "
@@ -241,40 +263,77 @@ class Seq2Seq(nn.Module):
                 token = torch.where(forced, tgt[t], step_logits.argmax(-1))  # (B,)
         return torch.stack(logits)  # (T, B, V)
 
-    def greedy_decode(self, src: torch.Tensor, src_lengths, max_len: int):
-        """Translate by feeding back the most likely token, until every sequence has written ``eos``.
+    def generate(self, src: torch.Tensor, max_len: int, temperature: float = 1.0, eos: int | None = None,
+                 generator: torch.Generator | None = None, lengths=None,
+                 src_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Translate, feeding each written token back in, until every sequence has written ``eos``.
 
         Parameters
         ----------
         src : Tensor, shape (S, B), int64
             Source token ids, padded.
-        src_lengths : Tensor or list of int, shape (B,)
-            True length of each source sequence.
         max_len : int
-            Most tokens to write.
+            Most tokens to write, ``eos`` included.
+        temperature : float
+            0 writes the most likely token (greedy decoding); above 0 samples from
+            ``softmax(logits / temperature)`` (see :func:`rnnlib.models.decoding.next_token`).
+        eos : int, optional
+            Token that ends a sequence; the model's ``eos`` when omitted. After it a sequence is filled with it.
+        generator : torch.Generator, optional
+            Source of the samples when ``temperature > 0``.
+        lengths, src_mask
+            The source's lengths (B,) or mask (S, B), as for :meth:`encode`.
 
         Returns
         -------
         tokens : Tensor, shape (T', B), int64
-            T' is at most ``max_len``; after its ``eos`` a sequence is filled with ``eos``.
-        weights : Tensor, shape (T', S, B), or None
-            Attention weights of every step, None without attention.
+            T' is at most ``max_len``. :meth:`attention_weights` gives where the decoder looked.
         """
-        if max_len < 1:
-            raise ValueError(f"max_len must be at least 1, got {max_len}")
+        eos = self.eos if eos is None else eos
+        check_generate_args(max_len, temperature, eos, self.decoder.vocab_size)
         with torch.no_grad():
-            state, enc_states, mask = self._start(src, src_lengths)
-            B = src.shape[1]
-            token = torch.full((B,), self.bos, dtype=torch.long, device=src.device)
-            done = torch.zeros(B, dtype=torch.bool, device=src.device)
-            tokens, weights = [], []
-            for _ in range(max_len):
-                step_logits, state, w = self.decoder.step(token, state, enc_states, mask)
-                token = step_logits.argmax(-1).masked_fill(done, self.eos)  # (B,)
-                done |= token == self.eos
-                tokens.append(token)
+            state, enc_states, mask = self.encode(src, lengths, src_mask)
+
+            def step(token, state):
+                logits, state, _ = self.decoder.step(token, state, enc_states, mask)  # (B, V)
+                return logits, state
+
+            return generate_tokens(step, state, self.bos, src.shape[1], max_len, temperature, eos, generator,
+                                   src.device)
+
+    def attention_weights(self, src: torch.Tensor, tokens: torch.Tensor, lengths=None,
+                          src_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Where the decoder looked while writing ``tokens``, each fed back in as the next input.
+
+        Given the output of :meth:`generate`, these are the weights it used.
+
+        Parameters
+        ----------
+        src : Tensor, shape (S, B), int64
+        tokens : Tensor, shape (T', B), int64
+            The written tokens; step t reads ``tokens[t - 1]`` (``bos`` at step 0).
+        lengths, src_mask
+            As for :meth:`encode`.
+
+        Returns
+        -------
+        weights : Tensor, shape (T', S, B)
+            Attention over the source before each token, each column summing to 1 over the real positions.
+        """
+        if self.decoder.attention is None:
+            raise ValueError("attention_weights needs a decoder with attention; this model has none")
+        check_tokens("tokens", tokens, 2, "(T', B)")
+        with torch.no_grad():
+            state, enc_states, mask = self.encode(src, lengths, src_mask)
+            token, weights = torch.full_like(tokens[0], self.bos), []  # (B,)
+            for t in range(tokens.shape[0]):
+                _, state, w = self.decoder.step(token, state, enc_states, mask)  # w (S, B)
                 weights.append(w)
-                if bool(done.all()):
-                    break
-            weights = None if self.decoder.attention is None else torch.stack(weights)  # (T', S, B)
-            return torch.stack(tokens), weights  # (T', B)
+                token = tokens[t]
+            return torch.stack(weights)  # (T', S, B)
+
+    # Kept while chapters 10 and 12 still call it; generate() and attention_weights() replace it.
+    def greedy_decode(self, src, src_lengths, max_len):
+        tokens = self.generate(src, max_len, temperature=0.0, lengths=src_lengths)
+        weights = None if self.decoder.attention is None else self.attention_weights(src, tokens, src_lengths)
+        return tokens, weights

@@ -15,20 +15,14 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnlib.models.cells import _check_shape, init_like_torch
-
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def check_cell(cell: str) -> str:
-    """Raise a ValueError unless ``cell`` names a recurrent cell: one of ``"rnn"``, ``"lstm"``, ``"gru"``."""
-    if cell not in CELLS:
-        raise ValueError(f"unknown cell {cell!r}; expected one of {list(CELLS)}")
-    return cell
+from rnnlib.models._validate import (CELLS, DEFAULT_CELL, check_cell, check_lengths, check_nonlinearity, check_shape,
+                                     check_tokens)
+from rnnlib.models.cells import init_like_torch
 
 
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
-             dropout: float = 0.0, nonlinearity: str = "tanh") -> nn.RNNBase:
+             dropout: float = 0.0, nonlinearity: str = "tanh", generator: torch.Generator | None = None
+             ) -> nn.RNNBase:
     """Build a time-major ``torch.nn.RNN``, ``torch.nn.LSTM`` or ``torch.nn.GRU``.
 
     Parameters
@@ -49,44 +43,24 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, 
         their own dropout before the output layer.
     nonlinearity : {"tanh", "relu"}
         Only for ``cell="rnn"``; gated cells always use torch's sigmoid and tanh.
+    generator : torch.Generator, optional
+        Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`); torch's global
+        generator when omitted.
 
     Returns
     -------
     nn.RNNBase
         Expects input of shape (T, B, D).
     """
-    check_cell(cell)
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected one of ['tanh', 'relu']")
-    if cell != "rnn" and nonlinearity != "tanh":
-        raise ValueError(f"nonlinearity applies only to cell='rnn', got nonlinearity={nonlinearity!r} "
-                         f"with cell={cell!r}")
+    check_nonlinearity(nonlinearity, check_cell(cell))
     if num_layers < 1:
         raise ValueError(f"num_layers must be at least 1, got {num_layers}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
-    return CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
-                       dropout=dropout if num_layers > 1 else 0.0, **kwargs)
-
-
-def check_tokens(name: str, x, rank: int, expected: str) -> torch.Tensor:
-    """Raise a ValueError unless ``x`` is an integer tensor of rank ``rank`` (``expected`` names its shape)."""
-    _check_shape(name, x, (None,) * rank, expected)
-    if x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == torch.bool:
-        raise ValueError(f"{name} must hold integer token ids of shape {expected}, got dtype {x.dtype}")
-    return x
-
-
-def check_lengths(lengths, T: int, B: int) -> torch.Tensor:
-    """Return ``lengths`` as a CPU int64 tensor (B,) after checking that each lies in [1, T]."""
-    lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1 or lengths.shape[0] != B or lengths.dtype.is_floating_point:
-        raise ValueError(f"lengths must be integers of shape (B,) with B={B}, got {tuple(lengths.shape)} "
-                         f"of dtype {lengths.dtype}")
-    if B and (lengths.min() < 1 or lengths.max() > T):
-        raise ValueError(f"lengths must lie in [1, T] with T={T}, got {lengths.tolist()}")
-    return lengths.to("cpu", torch.int64)
+    rnn = CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                      dropout=dropout if num_layers > 1 else 0.0, **kwargs)
+    return rnn if generator is None else init_like_torch(rnn, generator)
 
 
 def final_hidden(h_n: torch.Tensor, num_layers: int, bidirectional: bool) -> torch.Tensor:
@@ -124,11 +98,13 @@ class SequenceReader(nn.Module):
         Read integer token ids through an ``nn.Embedding(V, E)`` instead of float features.
     nonlinearity : {"tanh", "relu"}
         For ``cell="rnn"`` only.
+    generator : torch.Generator, optional
+        Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`).
     """
 
-    def __init__(self, input_size: int | None, hidden_size: int, cell: str = "gru", num_layers: int = 1,
+    def __init__(self, input_size: int | None, hidden_size: int, cell: str = DEFAULT_CELL, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.0, embedding: tuple[int, int] | None = None,
-                 nonlinearity: str = "tanh"):
+                 nonlinearity: str = "tanh", generator: torch.Generator | None = None):
         super().__init__()
         if embedding is not None:
             V, E = embedding
@@ -143,6 +119,8 @@ class SequenceReader(nn.Module):
             self.embedding = None
         self.input_size = input_size
         self.rnn = make_rnn(cell, input_size, hidden_size, num_layers, bidirectional, dropout, nonlinearity)
+        if generator is not None:
+            init_like_torch(self, generator)
 
     @property
     def output_size(self) -> int:
@@ -170,7 +148,7 @@ class SequenceReader(nn.Module):
         if self.embedding is not None:
             x = self.embedding(check_tokens("x", x, 2, "(T, B) of token ids"))  # (T, B, E)
         else:
-            _check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
+            check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
         T, B = x.shape[:2]
         if lengths is None:
             out, state = self.rnn(x)
@@ -185,7 +163,7 @@ class SequenceReader(nn.Module):
 class _ReadThenScore(nn.Module):
     """A :class:`SequenceReader` followed by dropout and a linear output layer of C scores."""
 
-    def __init__(self, input_size: int | None, hidden_size: int, num_classes: int, cell: str = "gru",
+    def __init__(self, input_size: int | None, hidden_size: int, num_classes: int, cell: str = DEFAULT_CELL,
                  num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
                  embedding: tuple[int, int] | None = None, nonlinearity: str = "tanh",
                  generator: torch.Generator | None = None):

@@ -8,10 +8,13 @@ outputs and a cache; every ``*_backward(douts, cache)`` returns a dict of gradie
 from rnnlib.scratch.attention import (
     additive_attention,
     additive_attention_backward,
+    additive_attention_forward,
     dot_attention,
     dot_attention_backward,
+    dot_attention_forward,
     general_attention,
     general_attention_backward,
+    general_attention_forward,
 )
 from rnnlib.scratch.bidirectional import bidirectional_backward, bidirectional_forward
 from rnnlib.scratch.ctc import ctc_backward, ctc_forward, ctc_posteriors, extend_labels
@@ -30,8 +33,10 @@ from rnnlib.scratch.losses import (
     affine_forward,
     mse_loss,
     mse_loss_backward,
+    mse_loss_forward,
     softmax_cross_entropy,
     softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
 )
 from rnnlib.scratch.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from rnnlib.scratch.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -53,6 +58,8 @@ __all__ = [
     "gru_step_forward", "lstm_backward", "lstm_forward", "lstm_step_backward", "lstm_step_forward",
     "mse_loss", "mse_loss_backward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
     "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "dot_attention_forward", "general_attention_forward", "additive_attention_forward", "mse_loss_forward",
+    "softmax_cross_entropy_forward",
     "blelloch_scan", "combine", "hillis_steele_scan", "linear_scan_backward", "linear_scan_forward",
     "log_space_scan", "scan_levels", "sequential_scan",
     "ctc_forward", "ctc_backward", "ctc_posteriors", "extend_labels", "ctc_collapse", "ctc_greedy_decode",

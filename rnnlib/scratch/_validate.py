@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -60,6 +61,13 @@ def as_params(params: Mapping, gates: int, dims: dict, names: Sequence[str] = PA
     return out
 
 
+def check_int(name: str, value, minimum: int) -> int:
+    """Return ``value`` as an int after checking it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
     """Raise a ValueError unless ``value`` is one of ``choices``."""
     if value not in choices:
@@ -80,16 +88,19 @@ def sizes_from_params(params, gates: int) -> dict[str, int]:
     return {"D": D, "H": H} if gh_ih == gh_hh == gates * H else {}
 
 
+def as_mask(name: str, mask, shape: tuple[int, ...], expected: str) -> np.ndarray:
+    """Return ``mask`` as a bool array of ``shape`` (``expected`` names it symbolically), all True when None."""
+    if mask is None:
+        return np.ones(shape, dtype=bool)
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise ValueError(f"{name} must be a bool array of shape {expected}, got dtype {m.dtype}")
+    if m.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {expected} = {tuple(shape)}, got shape {m.shape}")
+    return m
+
+
 def check_cache(cache, cls: type, producer: str) -> None:
     """Raise a ValueError unless ``cache`` is the cache type that ``producer`` returns."""
     if not isinstance(cache, cls):
         raise ValueError(f"cache must be the {cls.__name__} returned by {producer}, got {type(cache).__name__}")
-
-
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """The logistic function, in a form that cannot overflow.
-
-    ``1 / (1 + exp(-a))`` overflows (with a RuntimeWarning) for a < -709; the equal ``0.5 (1 + tanh(a / 2))``
-    cannot.
-    """
-    return 0.5 * (1.0 + np.tanh(0.5 * a))

@@ -20,34 +20,40 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array
+from rnnlib.scratch._validate import as_array, as_mask, check_cache
+
+__all__ = [
+    "AdditiveAttentionCache", "DotAttentionCache", "GeneralAttentionCache", "ReadoutCache",
+    "additive_attention_backward", "additive_attention_forward", "dot_attention_backward",
+    "dot_attention_forward", "general_attention_backward", "general_attention_forward"
+]
 
 
 class ReadoutCache(NamedTuple):
-    values: np.ndarray   # (T, B, Hv)
-    weights: np.ndarray  # (T, B)
+    values: np.ndarray   #: (T, B, Hv)
+    weights: np.ndarray  #: (T, B)
 
 
 class DotAttentionCache(NamedTuple):
-    query: np.ndarray  # (B, Hk)
-    keys: np.ndarray   # (T, B, Hk)
-    scale: float       # 1/sqrt(Hk) when scaled, else 1
+    query: np.ndarray  #: (B, Hk)
+    keys: np.ndarray   #: (T, B, Hk)
+    scale: float       #: 1/sqrt(Hk) when scaled, else 1
     readout: ReadoutCache
 
 
 class GeneralAttentionCache(NamedTuple):
-    query: np.ndarray   # (B, Hq)
-    weight: np.ndarray  # (Hq, Hk)
+    query: np.ndarray   #: (B, Hq)
+    weight: np.ndarray  #: (Hq, Hk)
     dot: DotAttentionCache
 
 
 class AdditiveAttentionCache(NamedTuple):
-    query: np.ndarray    # (B, Hq)
-    keys: np.ndarray     # (T, B, Hk)
-    hidden: np.ndarray   # (T, B, A), tanh(W_query q + W_key k_t)
-    W_query: np.ndarray  # (A, Hq)
-    W_key: np.ndarray    # (A, Hk)
-    v: np.ndarray        # (A,)
+    query: np.ndarray    #: (B, Hq)
+    keys: np.ndarray     #: (T, B, Hk)
+    hidden: np.ndarray   #: (T, B, A), tanh(W_query q + W_key k_t)
+    W_query: np.ndarray  #: (A, Hq)
+    W_key: np.ndarray    #: (A, Hk)
+    v: np.ndarray        #: (A,)
     readout: ReadoutCache
 
 
@@ -61,11 +67,7 @@ def _check_inputs(query, keys, values, mask):
     v = as_array("values", values, ("T", "B", "Hv"), dims)
     if mask is None:
         return q, k, v, None, dims
-    m = np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise ValueError(f"mask must be a bool array of shape (T, B), got dtype {m.dtype}")
-    if m.shape != (dims["T"], dims["B"]):
-        raise ValueError(f"mask must have shape (T, B) = ({dims['T']}, {dims['B']}), got shape {m.shape}")
+    m = as_mask("mask", mask, (dims["T"], dims["B"]), "(T, B)")
     empty = np.flatnonzero(~m.any(axis=0))
     if empty.size:
         # A softmax over no positions is 0/0; refuse it rather than return NaN.
@@ -112,7 +114,7 @@ def _dot_backward(dcontext, cache):
     return {"query": dquery, "keys": dkeys, "values": dvalues}
 
 
-def dot_attention(query, keys, values, mask=None, scaled=True):
+def dot_attention_forward(query, keys, values, mask=None, scaled=True):
     r"""Dot-product attention (Luong, Pham and Manning, 2015), scaled as in Vaswani et al. (2017).
 
     .. math::
@@ -125,7 +127,7 @@ def dot_attention(query, keys, values, mask=None, scaled=True):
     Parameters
     ----------
     query : ndarray, shape (B, Hq)
-        Decoder state; Hq must equal Hk (use ``general_attention`` otherwise).
+        Decoder state; Hq must equal Hk (use ``general_attention_forward`` otherwise).
     keys : ndarray, shape (T, B, Hk)
         Encoder states compared with the query.
     values : ndarray, shape (T, B, Hv)
@@ -146,31 +148,32 @@ def dot_attention(query, keys, values, mask=None, scaled=True):
     q, k, v, m, dims = _check_inputs(query, keys, values, mask)
     if dims["Hq"] != dims["Hk"]:
         raise ValueError(f"query must have shape (B, Hk) for dot attention: Hq={dims['Hq']} but Hk={dims['Hk']} "
-                         "(general_attention compares vectors of different sizes)")
+                         "(general_attention_forward compares vectors of different sizes)")
     if not isinstance(scaled, (bool, np.bool_)):
         raise ValueError(f"scaled must be True or False, got {scaled!r}")
     return _dot(q, k, v, m, 1.0 / np.sqrt(dims["Hk"]) if scaled else 1.0)
 
 
 def dot_attention_backward(dcontext, cache):
-    """Backward pass of ``dot_attention``.
+    """Backward pass of ``dot_attention_forward``.
 
     Parameters
     ----------
     dcontext : ndarray, shape (B, Hv)
         Gradient of the loss with respect to the context.
     cache : DotAttentionCache
-        From ``dot_attention``.
+        From ``dot_attention_forward``.
 
     Returns
     -------
     grads : dict
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv).
     """
+    check_cache(cache, DotAttentionCache, "dot_attention_forward")
     return _dot_backward(_check_dcontext(dcontext, cache.readout), cache)
 
 
-def general_attention(query, keys, values, weight, mask=None):
+def general_attention_forward(query, keys, values, weight, mask=None):
     r"""Luong's "general" attention (Luong, Pham and Manning, 2015): a bilinear score.
 
     .. math:: s_t = q^\top W k_t = (W^\top q)^\top k_t
@@ -202,20 +205,21 @@ def general_attention(query, keys, values, weight, mask=None):
 
 
 def general_attention_backward(dcontext, cache):
-    """Backward pass of ``general_attention``.
+    """Backward pass of ``general_attention_forward``.
 
     Parameters
     ----------
     dcontext : ndarray, shape (B, Hv)
         Gradient of the loss with respect to the context.
     cache : GeneralAttentionCache
-        From ``general_attention``.
+        From ``general_attention_forward``.
 
     Returns
     -------
     grads : dict
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv), ``weight`` (Hq, Hk).
     """
+    check_cache(cache, GeneralAttentionCache, "general_attention_forward")
     grads = _dot_backward(_check_dcontext(dcontext, cache.dot.readout), cache.dot)
     dprojected = grads["query"]  # (B, Hk)
     grads["query"] = dprojected @ cache.weight.T  # (B, Hq)
@@ -233,7 +237,7 @@ def _check_additive_params(params, dims):
     return {n: as_array(f"params[{n!r}]", params[n], shape, dims) for n, shape in shapes.items()}
 
 
-def additive_attention(query, keys, values, params, mask=None):
+def additive_attention_forward(query, keys, values, params, mask=None):
     r"""Additive (concat) attention of Bahdanau, Cho and Bengio (2015).
 
     .. math:: s_t = v^\top \tanh(W_q q + W_k k_t)
@@ -268,14 +272,14 @@ def additive_attention(query, keys, values, params, mask=None):
 
 
 def additive_attention_backward(dcontext, cache):
-    """Backward pass of ``additive_attention``.
+    """Backward pass of ``additive_attention_forward``.
 
     Parameters
     ----------
     dcontext : ndarray, shape (B, Hv)
         Gradient of the loss with respect to the context.
     cache : AdditiveAttentionCache
-        From ``additive_attention``.
+        From ``additive_attention_forward``.
 
     Returns
     -------
@@ -283,6 +287,7 @@ def additive_attention_backward(dcontext, cache):
         ``query`` (B, Hq), ``keys`` (T, B, Hk), ``values`` (T, B, Hv), ``W_query`` (A, Hq), ``W_key`` (A, Hk),
         ``v`` (A,).
     """
+    check_cache(cache, AdditiveAttentionCache, "additive_attention_forward")
     dscores, dvalues = _readout_backward(_check_dcontext(dcontext, cache.readout), cache.readout)
     dv = np.einsum("tb,tba->a", dscores, cache.hidden)  # (A,)
     dpre = dscores[:, :, None] * cache.v * (1.0 - cache.hidden ** 2)  # (T, B, A), through v and tanh
@@ -295,3 +300,9 @@ def additive_attention_backward(dcontext, cache):
         "W_key": np.einsum("tba,tbh->ah", dpre, cache.keys),  # (A, Hk)
         "v": dv,
     }
+
+
+# The names before the *_forward rule; kept while chapters and exercises still use them.
+dot_attention = dot_attention_forward
+general_attention = general_attention_forward
+additive_attention = additive_attention_forward

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import PARAM_NAMES, as_array, as_params, check_choice
+from rnnlib.scratch._validate import PARAM_NAMES, as_array, as_params, check_cache, check_choice
 from rnnlib.scratch.gru import gru_backward, gru_forward
 from rnnlib.scratch.lstm import lstm_backward, lstm_forward
 from rnnlib.scratch.rnn import rnn_backward, rnn_forward
@@ -42,10 +42,10 @@ _BACKWARD = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}
 class BidirectionalCache(NamedTuple):
     """What :func:`bidirectional_backward` needs from :func:`bidirectional_forward`."""
 
-    cell: str                       # "rnn", "lstm" or "gru"
-    forward: tuple                  # the cell's cache from reading x (T, B, D) forward
-    reverse: tuple                  # the cell's cache from reading x[::-1] (T, B, D)
-    hidden_shape: tuple[int, ...]   # (T, B, H), the shape of each direction's hidden states
+    cell: str                       #: "rnn", "lstm" or "gru"
+    forward: tuple                  #: the cell's cache from reading x (T, B, D) forward
+    reverse: tuple                  #: the cell's cache from reading x[::-1] (T, B, D)
+    hidden_shape: tuple[int, ...]   #: (T, B, H), the shape of each direction's hidden states
 
 
 def _run(cell, x, h0, c0, params, nonlinearity):
@@ -126,9 +126,7 @@ def bidirectional_backward(dhs, cache):
         parameter under its name in ``params``: ``weight_ih`` (G*H, D), ``weight_hh`` (G*H, H), ``bias_ih``
         (G*H,), ``bias_hh`` (G*H,) and the same four ending in ``_reverse``.
     """
-    if not isinstance(cache, BidirectionalCache):
-        raise ValueError(f"cache must be the BidirectionalCache returned by bidirectional_forward, "
-                         f"got {type(cache).__name__}")
+    check_cache(cache, BidirectionalCache, "bidirectional_forward")
     T, B, H = cache.hidden_shape
     dhs = as_array("dhs", dhs, ("T", "B", "2H"), {"T": T, "B": B, "2H": 2 * H})
     backward = _BACKWARD[cache.cell]

@@ -40,17 +40,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array
+from rnnlib.scratch._validate import as_array, check_cache
 
 
 class CTCCache(NamedTuple):
-    log_probs: np.ndarray      # (T, B, V)
-    ext: np.ndarray            # (B, S'), the extended labels, blank-padded after 2L + 1
-    log_alpha: np.ndarray      # (T, B, S')
-    log_beta: np.ndarray       # (T, B, S')
-    losses: np.ndarray         # (B,), before zero_infinity
-    input_lengths: np.ndarray  # (B,)
-    zeroed: np.ndarray         # (B,) bool, infinite losses that zero_infinity replaced by 0
+    log_probs: np.ndarray      #: (T, B, V)
+    ext: np.ndarray            #: (B, S'), the extended labels, blank-padded after 2L + 1
+    log_alpha: np.ndarray      #: (T, B, S')
+    log_beta: np.ndarray       #: (T, B, S')
+    losses: np.ndarray         #: (B,), before zero_infinity
+    input_lengths: np.ndarray  #: (B,)
+    zeroed: np.ndarray         #: (B,) bool, infinite losses that zero_infinity replaced by 0
 
 
 def _check_lengths(name, lengths, B, low, high):
@@ -190,8 +190,7 @@ def ctc_posteriors(cache):
     gamma : ndarray, shape (T, B, V)
         Rows sum to 1 for t < ``input_lengths[b]`` and are 0 after; NaN for a sequence whose loss is infinite.
     """
-    if not isinstance(cache, CTCCache):
-        raise ValueError(f"cache must be the CTCCache returned by ctc_forward, got {type(cache).__name__}")
+    check_cache(cache, CTCCache, "ctc_forward")
     lp, ext, la, lb, losses, Tb, _ = cache
     T, B, V = lp.shape
     emit = np.take_along_axis(lp, np.broadcast_to(ext, (T, B, ext.shape[1])), axis=2)  # (T, B, S')
@@ -218,8 +217,7 @@ def ctc_backward(dlosses, cache):
         ``log_probs`` (T, B, V): zero at frames past ``input_lengths[b]``, zero for losses that
         ``zero_infinity`` replaced, NaN for an infinite loss kept infinite (as torch).
     """
-    if not isinstance(cache, CTCCache):
-        raise ValueError(f"cache must be the CTCCache returned by ctc_forward, got {type(cache).__name__}")
+    check_cache(cache, CTCCache, "ctc_forward")
     B = cache.log_probs.shape[1]
     d = as_array("dlosses", dlosses, ("B",), {"B": B})
     gamma = ctc_posteriors(cache)

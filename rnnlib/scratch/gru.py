@@ -34,33 +34,34 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array, as_params, check_cache, sigmoid
+from rnnlib.scratch._validate import as_array, as_params, check_cache, sizes_from_params
+from rnnlib.scratch.activations import sigmoid
 
 
 class GRUStepCache(NamedTuple):
     """What :func:`gru_step_backward` needs from :func:`gru_step_forward`."""
 
-    x: np.ndarray          # (B, D)
-    h_prev: np.ndarray     # (B, H)
-    r: np.ndarray          # (B, H) reset gate
-    z: np.ndarray          # (B, H) update gate
-    n: np.ndarray          # (B, H) candidate state
-    hn: np.ndarray         # (B, H) W_hn h_prev + b_hn, the term the reset gate scales
-    weight_ih: np.ndarray  # (3H, D)
-    weight_hh: np.ndarray  # (3H, H)
+    x: np.ndarray          #: (B, D)
+    h_prev: np.ndarray     #: (B, H)
+    r: np.ndarray          #: (B, H) reset gate
+    z: np.ndarray          #: (B, H) update gate
+    n: np.ndarray          #: (B, H) candidate state
+    hn: np.ndarray         #: (B, H) W_hn h_prev + b_hn, the term the reset gate scales
+    weight_ih: np.ndarray  #: (3H, D)
+    weight_hh: np.ndarray  #: (3H, H)
 
 
 class GRUCache(NamedTuple):
     """What :func:`gru_backward` needs from :func:`gru_forward`."""
 
-    x: np.ndarray          # (T, B, D)
-    h_prev: np.ndarray     # (T, B, H) state entering each step: h0, hs[0], ..., hs[T-2]
-    r: np.ndarray          # (T, B, H)
-    z: np.ndarray          # (T, B, H)
-    n: np.ndarray          # (T, B, H)
-    hn: np.ndarray         # (T, B, H)
-    weight_ih: np.ndarray  # (3H, D)
-    weight_hh: np.ndarray  # (3H, H)
+    x: np.ndarray          #: (T, B, D)
+    h_prev: np.ndarray     #: (T, B, H) state entering each step: h0, hs[0], ..., hs[T-2]
+    r: np.ndarray          #: (T, B, H)
+    z: np.ndarray          #: (T, B, H)
+    n: np.ndarray          #: (T, B, H)
+    hn: np.ndarray         #: (T, B, H)
+    weight_ih: np.ndarray  #: (3H, D)
+    weight_hh: np.ndarray  #: (3H, H)
 
 
 def _cell(ai, h_prev, weight_hh, bias_hh):
@@ -117,7 +118,7 @@ def gru_step_forward(x, h_prev, params):
     cache : GRUStepCache
         What ``gru_step_backward`` needs.
     """
-    dims = {}
+    dims = sizes_from_params(params, 3)
     x = as_array("x", x, ("B", "D"), dims)
     h_prev = as_array("h_prev", h_prev, ("B", "H"), dims)
     p = as_params(params, 3, dims)
@@ -174,7 +175,7 @@ def gru_forward(x, h0, params):
     cache : GRUCache
         What ``gru_backward`` needs.
     """
-    dims = {}
+    dims = sizes_from_params(params, 3)
     x = as_array("x", x, ("T", "B", "D"), dims)
     h0 = as_array("h0", h0, ("B", "H"), dims)
     p = as_params(params, 3, dims)

@@ -12,23 +12,29 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array
+from rnnlib.scratch._validate import as_array, as_mask, check_cache
+
+__all__ = [
+    "AffineCache", "CrossEntropyCache", "MSECache", "affine_backward", "affine_forward",
+    "mse_loss_backward", "mse_loss_forward", "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward"
+]
 
 
 class AffineCache(NamedTuple):
-    h: np.ndarray       # (..., H)
-    weight: np.ndarray  # (V, H)
+    h: np.ndarray       #: (..., H)
+    weight: np.ndarray  #: (V, H)
 
 
 class CrossEntropyCache(NamedTuple):
-    probs: np.ndarray    # (T, B, V), softmax of the logits
-    targets: np.ndarray  # (T, B), masked positions replaced by 0 so they index safely
-    scale: np.ndarray    # (T, B), mask / number of kept positions
+    probs: np.ndarray    #: (T, B, V), softmax of the logits
+    targets: np.ndarray  #: (T, B), masked positions replaced by 0 so they index safely
+    scale: np.ndarray    #: (T, B), mask / number of kept positions
 
 
 class MSECache(NamedTuple):
-    diff: np.ndarray   # (T, B, ...), pred - target
-    scale: np.ndarray  # (T, B, ...), mask broadcast to pred's shape / number of kept elements
+    diff: np.ndarray   #: (T, B, ...), pred - target
+    scale: np.ndarray  #: (T, B, ...), mask broadcast to pred's shape / number of kept elements
 
 
 def _check_dloss(dloss):
@@ -77,6 +83,7 @@ def affine_backward(dy, cache):
     grads : dict
         ``h`` (..., H), ``weight`` (V, H), ``bias`` (V,).
     """
+    check_cache(cache, AffineCache, "affine_forward")
     h, W = cache
     V, H = W.shape
     dy = as_array("dy", dy, (*h.shape[:-1], "V"), {"V": V})
@@ -84,18 +91,6 @@ def affine_backward(dy, cache):
     dy2 = dy.reshape(-1, V)  # (N, V), N = product of the leading sizes
     h2 = h.reshape(-1, H)  # (N, H)
     return {"h": dy @ W, "weight": dy2.T @ h2, "bias": dy2.sum(axis=0)}
-
-
-def _check_mask(mask, shape):
-    """Return the bool mask of the given shape, or all True when ``mask`` is None."""
-    if mask is None:
-        return np.ones(shape, dtype=bool)
-    m = np.asarray(mask)
-    if m.dtype != np.bool_:
-        raise ValueError(f"mask must be a bool array, got dtype {m.dtype}")
-    if m.shape != shape:
-        raise ValueError(f"mask must have shape {shape}, got shape {m.shape}")
-    return m
 
 
 def _kept(name, m):
@@ -106,7 +101,7 @@ def _kept(name, m):
     return count
 
 
-def softmax_cross_entropy(logits, targets, mask=None):
+def softmax_cross_entropy_forward(logits, targets, mask=None):
     r"""Mean cross-entropy of a softmax over V classes at every kept (t, b).
 
     .. math::
@@ -140,7 +135,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
         raise ValueError(f"targets must be an integer array of shape (T, B), got dtype {y.dtype}")
     if y.shape != z.shape[:2]:
         raise ValueError(f"targets must have shape (T, B) = {z.shape[:2]}, got shape {y.shape}")
-    m = _check_mask(mask, z.shape[:2])
+    m = as_mask("mask", mask, z.shape[:2], "(T, B)")
     count = _kept("logits" if mask is None else "mask", m)
     bad = m & ((y < 0) | (y >= dims["V"]))
     if bad.any():
@@ -156,7 +151,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
 
 
 def softmax_cross_entropy_backward(dloss, cache):
-    r"""Backward pass of ``softmax_cross_entropy``.
+    r"""Backward pass of ``softmax_cross_entropy_forward``.
 
     .. math:: \frac{\partial L}{\partial z_{tb}} = \frac{m_{tb}}{N} (\operatorname{softmax}(z_{tb}) - e_{y_{tb}})
 
@@ -165,19 +160,20 @@ def softmax_cross_entropy_backward(dloss, cache):
     dloss : float
         Gradient of the final objective with respect to the loss (1 when the loss is the objective).
     cache : CrossEntropyCache
-        From ``softmax_cross_entropy``.
+        From ``softmax_cross_entropy_forward``.
 
     Returns
     -------
     grads : dict
         ``logits`` (T, B, V).
     """
+    check_cache(cache, CrossEntropyCache, "softmax_cross_entropy_forward")
     probs, y, scale = cache
     onehot = np.arange(probs.shape[-1]) == y[..., None]  # (T, B, V)
     return {"logits": (probs - onehot) * (_check_dloss(dloss) * scale)[..., None]}
 
 
-def mse_loss(pred, target, mask=None):
+def mse_loss_forward(pred, target, mask=None):
     r"""Mean squared error over the kept elements.
 
     .. math:: L = \frac{1}{N} \sum_{i:\, m_i} (p_i - y_i)^2
@@ -222,7 +218,7 @@ def mse_loss(pred, target, mask=None):
 
 
 def mse_loss_backward(dloss, cache):
-    r"""Backward pass of ``mse_loss``.
+    r"""Backward pass of ``mse_loss_forward``.
 
     .. math:: \frac{\partial L}{\partial p_i} = \frac{2 m_i}{N} (p_i - y_i)
 
@@ -231,11 +227,17 @@ def mse_loss_backward(dloss, cache):
     dloss : float
         Gradient of the final objective with respect to the loss.
     cache : MSECache
-        From ``mse_loss``.
+        From ``mse_loss_forward``.
 
     Returns
     -------
     grads : dict
         ``pred`` (T, B, ...).
     """
+    check_cache(cache, MSECache, "mse_loss_forward")
     return {"pred": 2.0 * _check_dloss(dloss) * cache.scale * cache.diff}
+
+
+# The names before the *_forward rule; kept while chapters and exercises still use them.
+softmax_cross_entropy = softmax_cross_entropy_forward
+mse_loss = mse_loss_forward

@@ -40,7 +40,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.scratch._validate import as_array, as_params, check_cache, sigmoid, sizes_from_params
+from rnnlib.scratch._validate import as_array, as_params, check_cache, sizes_from_params
+from rnnlib.scratch.activations import sigmoid
 
 _GATES = 4  # G: the blocks i, f, g, o
 

@@ -53,8 +53,8 @@ METHODS = ("loop", "hillis_steele", "blelloch")
 class LinearScanCache(NamedTuple):
     """What :func:`linear_scan_backward` needs from :func:`linear_scan_forward`."""
 
-    a: np.ndarray       # (T, B, H)
-    h_prev: np.ndarray  # (T, B, H) state entering each step: h0, hs[0], ..., hs[T-2]
+    a: np.ndarray       #: (T, B, H)
+    h_prev: np.ndarray  #: (T, B, H) state entering each step: h0, hs[0], ..., hs[T-2]
     method: str
 
 

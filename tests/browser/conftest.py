@@ -1,30 +1,13 @@
 """Fixtures of the browser tests: Playwright, one Chromium per test module, and the session's build of the site.
 
 The site is the one tests/site builds (from the committed notebook outputs, execution off), shared between the
-two folders' tests even when pytest-xdist runs them on different workers: see tests/site/conftest.py.
+two folders' tests even when pytest-xdist runs them on different workers: see tests/support/site_build.py.
 Screenshots are written to $BROWSER_ARTIFACTS, by default _build/test-artifacts/.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import browsing
 import pytest
-
-HERE = Path(__file__).resolve().parent
-# The helpers (browsing.py) and the grading harness (which fills in notebooks from solutions/), importable by
-# name under --import-mode=importlib.
-sys.path.insert(0, str(HERE.parents[0] / "grading"))
-sys.path.insert(0, str(HERE))
-
-import browsing  # noqa: E402
-
-
-def _site_builder():
-    spec = importlib.util.spec_from_file_location("rnn_site_build", HERE.parent / "site" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_site
+from site_build import build_site
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +36,7 @@ def artifacts():
 def site(tmp_path_factory):
     """The built site (``_build/html``). Warnings are tests/site's business (the build keeps going past them);
     a build that wrote no site fails every test that needs it, with the build's log."""
-    build = _site_builder()(tmp_path_factory)
+    build = build_site(tmp_path_factory)
     if not (build.site / "index.html").is_file():
         pytest.fail(f"the book did not build:\n{(build.stdout + build.stderr)[-5000:]}")
     return build.site

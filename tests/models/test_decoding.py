@@ -226,16 +226,18 @@ def greedy_lists(out):
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("attention", [False, True])
-def test_width_one_equals_greedy_decode(cell, attention):
+def test_width_one_equals_greedy_generate(cell, attention):
     for seed in range(3):
         model, src = seq2seq(cell, attention, seed)
-        out, weights = model.greedy_decode(src, LENGTHS, max_len=7)
+        out = model.generate(src, max_len=7, temperature=0, lengths=LENGTHS)
         hyps = beam_decode(model, src, LENGTHS, beam_width=1, max_len=7, return_weights=attention)
         if attention:
-            hyps, beam_weights = hyps
-            for b, w in enumerate(beam_weights):
-                T_b = len(hyps[b][0].tokens)
-                torch.testing.assert_close(w, weights[:T_b, :LENGTHS[b], b], rtol=0, atol=1e-12)
+            weights = model.attention_weights(src, out, LENGTHS)  # (T', S, B)
+            for b, ranked in enumerate(hyps):
+                T_b = len(ranked[0].tokens)
+                torch.testing.assert_close(ranked[0].weights, weights[:T_b, :LENGTHS[b], b], rtol=0, atol=1e-12)
+        else:
+            assert all(h.weights is None for ranked in hyps for h in ranked)
         assert [h[0].tokens for h in hyps] == greedy_lists(out)
 
 
@@ -267,3 +269,18 @@ def test_beam_decode_bad_arguments():
         beam_decode(model, src, LENGTHS, beam_width=0, max_len=5)
     with pytest.raises(ValueError, match="return_weights"):
         beam_decode(model, src, LENGTHS, beam_width=2, max_len=5, return_weights=True)
+
+
+def test_beam_decode_returns_hypotheses_whatever_its_flags_with_weights_for_every_rank():
+    model, src = seq2seq("gru", attention=True, seed=2, eos_bias=0.5)
+    plain = beam_decode(model, src, LENGTHS, beam_width=3, max_len=6, n_best=3)
+    weighted = beam_decode(model, src, LENGTHS, beam_width=3, max_len=6, n_best=3, return_weights=True)
+    assert type(plain) is type(weighted) is list and all(isinstance(h, Hypothesis) for r in weighted for h in r)
+    assert [[h.tokens for h in r] for r in plain] == [[h.tokens for h in r] for r in weighted]
+    for b, ranked in enumerate(weighted):
+        n = int(LENGTHS[b])
+        for h in ranked:
+            tokens = torch.tensor(h.tokens)[:, None]  # (L, 1)
+            alone = model.attention_weights(src[:n, b:b + 1], tokens, LENGTHS[b:b + 1])  # (L, S_b, 1)
+            torch.testing.assert_close(h.weights, alone[:, :, 0], rtol=0, atol=1e-12)
+            assert h.weights.shape == (len(h.tokens), n)

@@ -49,7 +49,7 @@ def test_vector_to_sequence_teacher_forcing_shifts_targets(cell):
 def test_generate_is_greedy_teacher_forcing(cell):
     model = VectorToSequence(F, H, V, cell, num_layers=2, generator=gen()).double()
     vec = torch.randn(B, F, dtype=torch.float64, generator=gen(3))
-    out = model.generate(vec, max_len=T)
+    out = model.generate(vec, max_len=T, temperature=0)
     # Fed its own tokens, the model would choose each of them again.
     assert torch.equal(model(vec, out).argmax(-1), out)
 
@@ -57,9 +57,9 @@ def test_generate_is_greedy_teacher_forcing(cell):
 def test_generate_stops_at_eos():
     model = VectorToSequence(F, H, V, "gru", generator=gen()).double()
     vec = torch.randn(5, F, dtype=torch.float64, generator=gen(3))
-    free = model.generate(vec, max_len=8)
+    free = model.generate(vec, max_len=8, temperature=0)
     eos = int(free[2, 0])
-    out = model.generate(vec, max_len=8, eos=eos)
+    out = model.generate(vec, max_len=8, temperature=0, eos=eos)
     first = [(col == eos).nonzero()[0, 0].item() if (col == eos).any() else None for col in free.T]
     expected_len = 8 if None in first else max(first) + 1
     assert out.shape == (expected_len, 5)
@@ -68,7 +68,7 @@ def test_generate_stops_at_eos():
             assert torch.equal(out[:f, b], free[:f, b]) and (out[f:, b] == eos).all()
     with torch.no_grad():
         model.head.bias[eos] = 1e3
-    assert model.generate(vec, max_len=8, eos=eos).shape == (1, 5)
+    assert model.generate(vec, max_len=8, temperature=0, eos=eos).shape == (1, 5)
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -97,11 +97,11 @@ def test_detach_state_cuts_the_graph():
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_sample_is_reproducible_for_a_seed(cell):
+def test_generate_is_reproducible_for_a_seed(cell):
     model = CharLM(V, E, H, cell, generator=gen())
-    a = model.sample([1, 2, 3], 40, generator=gen(5))
-    b = model.sample(torch.tensor([1, 2, 3]), 40, generator=gen(5))
-    c = model.sample([1, 2, 3], 40, generator=gen(6))
+    a = model.generate([1, 2, 3], 40, generator=gen(5))
+    b = model.generate(torch.tensor([1, 2, 3]), 40, generator=gen(5))
+    c = model.generate([1, 2, 3], 40, generator=gen(6))
     assert a.shape == (40,) and a.dtype == torch.long
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert a.min() >= 0 and a.max() < V
@@ -116,40 +116,42 @@ def test_low_temperature_concentrates_samples():
     model = CharLM(V, E, H, "gru", generator=gen())
     with torch.no_grad():
         model.head.bias[-1] = 3.0  # a clear favourite, whatever the state
-    cold = model.sample([0], 300, temperature=0.1, generator=gen(1))
-    hot = model.sample([0], 300, temperature=3.0, generator=gen(1))
+    cold = model.generate([0], 300, temperature=0.1, generator=gen(1))
+    hot = model.generate([0], 300, temperature=3.0, generator=gen(1))
     assert empirical_entropy(cold) < 0.5 < 1.5 < empirical_entropy(hot)
 
 
 def test_zero_temperature_is_greedy():
     model = CharLM(V, E, H, "lstm", generator=gen()).double()
     prefix = [3, 1]
-    new = model.sample(prefix, 6, temperature=0)
+    new = model.generate(prefix, 6, temperature=0)
     logits, _ = model(torch.tensor(prefix + new.tolist())[:, None])  # (8, 1, V)
     assert torch.equal(logits[1:-1, 0].argmax(-1), new)
 
 
-def test_sample_runs_in_eval_mode_and_restores_the_mode():
+def test_generate_runs_in_eval_mode_and_restores_the_mode():
     model = CharLM(V, E, H, "lstm", num_layers=2, dropout=0.5, generator=gen())
     model.train()
-    in_train = model.sample([1], 30, generator=gen(2))
+    in_train = model.generate([1], 30, generator=gen(2))
     assert model.training
     model.eval()
-    assert torch.equal(model.sample([1], 30, generator=gen(2)), in_train)  # so no dropout was applied
+    assert torch.equal(model.generate([1], 30, generator=gen(2)), in_train)  # so no dropout was applied
     assert not model.training
     assert all(p.grad is None for p in model.parameters())
 
 
 def test_bad_inputs_raise():
     model = CharLM(V, E, H, "lstm")
-    with pytest.raises(ValueError, match="temperature must be >= 0"):
-        model.sample([1], 5, temperature=-1.0)
-    with pytest.raises(ValueError, match="temperature must be >= 0"):
-        model.sample([1], 5, temperature=float("nan"))
+    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
+        model.generate([1], 5, temperature=-1.0)
+    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
+        model.generate([1], 5, temperature=float("nan"))
+    with pytest.raises(ValueError, match="max_len must be an int >= 0"):
+        model.generate([1], -1)
     with pytest.raises(ValueError, match="at least one token id"):
-        model.sample([], 5)
+        model.generate([], 5)
     with pytest.raises(ValueError, match="at least one token id"):
-        model.sample([V], 5)
+        model.generate([V], 5)
     with pytest.raises(ValueError, match=r"tokens must have shape \(T, B\)"):
         model(tokens((T, B, 1)))
     with pytest.raises(ValueError, match=r"state\[0\] \(h\) must have shape \(L, B, H\)"):

@@ -1,4 +1,4 @@
-"""Encoder-decoder with and without attention: shapes, masking, teacher forcing, greedy decoding, learning."""
+"""Encoder-decoder with and without attention: shapes, masking, teacher forcing, generation, learning."""
 
 import itertools
 
@@ -84,7 +84,8 @@ def test_seq2seq_shapes(cell, attention, bidirectional):
     model = build(cell, attention, bidirectional, num_layers=2, H_dec=H_dec)
     src, tgt = tokens((S, B)), tokens((T, B), seed=2)
     assert model(src, LENGTHS, tgt).shape == (T, B, V)
-    out, weights = model.greedy_decode(src, LENGTHS, max_len=6)
+    out = model.generate(src, max_len=6, temperature=0, lengths=LENGTHS)
+    weights = model.attention_weights(src, out, LENGTHS) if attention is not None else None
     assert out.dtype == torch.long and out.shape[1] == B and 1 <= out.shape[0] <= 6
     assert weights is None if attention is None else weights.shape == (out.shape[0], S, B)
 
@@ -99,7 +100,7 @@ def test_source_padding_changes_nothing(cell, attention):
         noisy[:n, b] = src[:n, b]
     torch.testing.assert_close(model(noisy, LENGTHS, tgt), model(src, LENGTHS, tgt), rtol=0, atol=1e-12)
     if attention is not None:
-        _, weights = model.greedy_decode(noisy, LENGTHS, max_len=4)
+        weights = model.attention_weights(noisy, model.generate(noisy, 4, temperature=0, lengths=LENGTHS), LENGTHS)
         assert (weights[:, ~padding_mask(LENGTHS, S + 2)] == 0).all()
 
 
@@ -129,27 +130,30 @@ def test_teacher_forcing(cell, attention):
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
-def test_greedy_decode_stops_at_eos(attention):
+def test_greedy_generate_stops_at_eos(attention):
     model = build("gru", attention)
     src = tokens((S, B))
-    free, _ = model.greedy_decode(src, LENGTHS, max_len=8)
+    free = model.generate(src, max_len=8, temperature=0, lengths=LENGTHS)
     # Greedy decoding is free running: the same tokens as forward with teacher_forcing=0.
     assert torch.equal(model(src, LENGTHS, free, teacher_forcing=0.0).argmax(-1), free)
     with torch.no_grad():
         model.decoder.head.bias[EOS] = 1e3
-    out, weights = model.greedy_decode(src, LENGTHS, max_len=8)
+    out = model.generate(src, max_len=8, temperature=0, lengths=LENGTHS)
     assert torch.equal(out, torch.full((1, B), EOS))
-    assert weights is None or weights.shape == (1, S, B)
+    if attention is not None:
+        assert model.attention_weights(src, out, LENGTHS).shape == (1, S, B)
 
 
-def test_greedy_decode_fills_finished_sequences_with_eos():
+def test_generate_fills_finished_sequences_with_eos():
     model = build("lstm", "dot")
     src = tokens((S, 5), seed=4)
     lengths = torch.tensor([5, 1, 2, 4, 3])
-    free, _ = model.greedy_decode(src, lengths, max_len=8)
+    free = model.generate(src, max_len=8, temperature=0, lengths=lengths)
     eos = int(free[1, 0])
+    out = model.generate(src, max_len=8, temperature=0, eos=eos, lengths=lengths)
     model.eos = eos
-    out, weights = model.greedy_decode(src, lengths, max_len=8)
+    assert torch.equal(model.generate(src, max_len=8, temperature=0, lengths=lengths), out)
+    weights = model.attention_weights(src, out, lengths)
     first = [(col == eos).nonzero()[0, 0].item() if (col == eos).any() else None for col in free.T]
     assert out.shape == (8 if None in first else max(first) + 1, 5) and weights.shape == (out.shape[0], S, 5)
     for b, f in enumerate(first):
@@ -178,7 +182,7 @@ def test_learns_to_copy_and_reverse(attention, reverse):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    out, _ = model.greedy_decode(src, lengths, max_len=6)
+    out = model.generate(src, max_len=6, temperature=0, lengths=lengths)
     assert loss.item() < 0.05
     assert torch.equal(out, tgt)
 
@@ -201,8 +205,47 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="teacher_forcing"):
         model(src, LENGTHS, tgt, teacher_forcing=1.5)
     with pytest.raises(ValueError, match="max_len"):
-        model.greedy_decode(src, LENGTHS, 0)
+        model.generate(src, 0, lengths=LENGTHS)
+    with pytest.raises(ValueError, match="temperature"):
+        model.generate(src, 3, temperature=-1.0, lengths=LENGTHS)
+    with pytest.raises(ValueError, match="disagree"):
+        model(src, LENGTHS, tgt, src_mask=padding_mask(LENGTHS.flip(0), S))
+    with pytest.raises(ValueError, match="prefix"):
+        model(src, None, tgt, src_mask=~padding_mask(LENGTHS, S))
+    with pytest.raises(ValueError, match=r"src_mask must have shape \(S, B\)"):
+        model(src, None, tgt, src_mask=padding_mask(LENGTHS, S)[:-1])
     with pytest.raises(ValueError, match=r"query must have shape \(B, H\)"):
         DotAttention()(torch.zeros(B, 3), torch.zeros(S, B, 4), torch.zeros(S, B, 4), padding_mask(LENGTHS, S))
     with pytest.raises(ValueError, match="mask must be a bool tensor"):
         DotAttention()(torch.zeros(B, 4), torch.zeros(S, B, 4), torch.zeros(S, B, 4), torch.ones(S, B))
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_src_mask_and_lengths_are_the_same_information(attention):
+    model = build("gru", attention)
+    src, tgt, mask = tokens((S, B)), tokens((T, B), seed=2), padding_mask(LENGTHS, S)
+    by_lengths = model(src, LENGTHS, tgt)
+    torch.testing.assert_close(model(src, None, tgt, src_mask=mask), by_lengths, rtol=0, atol=0)
+    torch.testing.assert_close(model(src, LENGTHS, tgt, src_mask=mask), by_lengths, rtol=0, atol=0)
+    out = model.generate(src, 6, temperature=0, lengths=LENGTHS)
+    assert torch.equal(model.generate(src, 6, temperature=0, src_mask=mask), out)
+    state, enc_states, encoded_mask = model.encode(src, src_mask=mask)
+    assert torch.equal(encoded_mask, mask) and enc_states.shape[:2] == (S, B)
+    # Without either, every source is S long.
+    full = torch.full((B,), S)
+    torch.testing.assert_close(model(src, None, tgt), model(src, full, tgt), rtol=0, atol=0)
+
+
+def test_sampling_follows_the_generator():
+    model = build("gru", "additive")
+    src = tokens((S, B))
+    a, b, c = (model.generate(src, 6, temperature=1.5, lengths=LENGTHS, generator=gen(s)) for s in (1, 1, 2))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_greedy_decode_is_generate_at_temperature_zero_with_its_weights():
+    model = build("gru", "additive")
+    src = tokens((S, B))
+    out, weights = model.greedy_decode(src, LENGTHS, 6)
+    assert torch.equal(out, model.generate(src, 6, temperature=0, lengths=LENGTHS))
+    assert torch.equal(weights, model.attention_weights(src, out, LENGTHS))

@@ -6,11 +6,11 @@ import torch
 
 from rnnlib.gradcheck import gradient_errors, rel_error
 from rnnlib.scratch.attention import (
-    additive_attention,
+    additive_attention_forward,
     additive_attention_backward,
-    dot_attention,
+    dot_attention_forward,
     dot_attention_backward,
-    general_attention,
+    general_attention_forward,
     general_attention_backward,
 )
 
@@ -46,10 +46,10 @@ def attend(kind, arrays, mask=None):
     """Run the numpy forward of ``kind``: (context, weights, cache)."""
     q, k, v = arrays["query"], arrays["keys"], arrays["values"]
     if kind in ("dot", "scaled_dot"):
-        return dot_attention(q, k, v, mask, scaled=kind == "scaled_dot")
+        return dot_attention_forward(q, k, v, mask, scaled=kind == "scaled_dot")
     if kind == "general":
-        return general_attention(q, k, v, arrays["weight"], mask)
-    return additive_attention(q, k, v, {n: arrays[n] for n in PARAM_NAMES["additive"]}, mask)
+        return general_attention_forward(q, k, v, arrays["weight"], mask)
+    return additive_attention_forward(q, k, v, {n: arrays[n] for n in PARAM_NAMES["additive"]}, mask)
 
 
 def torch_attend(kind, arrays, mask, dcontext):
@@ -145,8 +145,8 @@ def test_fully_masked_column_raises(rng, kind):
 def test_scaling_divides_scores_by_sqrt_hk(rng, Hk):
     T, B = 5, 3
     q, k, v = rng.standard_normal((B, Hk)), rng.standard_normal((T, B, Hk)), rng.standard_normal((T, B, 2))
-    _, scaled, _ = dot_attention(q, k, v, scaled=True)
-    _, unscaled, _ = dot_attention(q, k, v, scaled=False)
+    _, scaled, _ = dot_attention_forward(q, k, v, scaled=True)
+    _, unscaled, _ = dot_attention_forward(q, k, v, scaled=False)
     # Log-weights are the scores up to a per-column constant, which differences against t = 0 remove.
     scores_scaled = np.log(scaled) - np.log(scaled[:1])
     scores_unscaled = np.log(unscaled) - np.log(unscaled[:1])
@@ -172,8 +172,8 @@ def test_huge_scores_stay_finite(rng, kind):
 
 def test_general_with_identity_weight_is_unscaled_dot(rng):
     q, k, v = rng.standard_normal((3, 4)), rng.standard_normal((5, 3, 4)), rng.standard_normal((5, 3, 2))
-    context, weights, _ = general_attention(q, k, v, np.eye(4))
-    d_context, d_weights, _ = dot_attention(q, k, v, scaled=False)
+    context, weights, _ = general_attention_forward(q, k, v, np.eye(4))
+    d_context, d_weights, _ = dot_attention_forward(q, k, v, scaled=False)
     assert rel_error(context, d_context) < 1e-14 and rel_error(weights, d_weights) < 1e-14
 
 
@@ -216,11 +216,11 @@ def test_bad_input_raises(rng, kind, changes, mask, message):
 def test_bad_params_and_flags_raise(rng):
     q, k, v = rng.standard_normal((3, 4)), rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 5))
     with pytest.raises(ValueError, match=r"params is missing \['v'\]"):
-        additive_attention(q, k, v, {"W_query": np.zeros((2, 4)), "W_key": np.zeros((2, 4))})
+        additive_attention_forward(q, k, v, {"W_query": np.zeros((2, 4)), "W_key": np.zeros((2, 4))})
     with pytest.raises(ValueError, match=r"params must be a dict"):
-        additive_attention(q, k, v, [np.zeros((2, 4))])
+        additive_attention_forward(q, k, v, [np.zeros((2, 4))])
     with pytest.raises(ValueError, match=r"scaled must be True or False"):
-        dot_attention(q, k, v, scaled="yes")
+        dot_attention_forward(q, k, v, scaled="yes")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -228,3 +228,10 @@ def test_backward_rejects_wrong_dcontext(rng, kind):
     context, _, cache = attend(kind, make_arrays(rng, kind, 4, 3, 2, 3, 5, 2))
     with pytest.raises(ValueError, match=r"dcontext must have shape \(B, Hv\)"):
         BACKWARD[kind](np.zeros((3, 4)), cache)
+
+
+@pytest.mark.parametrize("backward", [dot_attention_backward, general_attention_backward,
+                                      additive_attention_backward])
+def test_backward_refuses_a_foreign_cache(backward):
+    with pytest.raises(ValueError, match="cache must be the"):
+        backward(np.zeros((2, 3)), (np.zeros(2), np.zeros(2)))

@@ -1,24 +1,22 @@
 """The numpy GRU against torch.nn.GRU (float64) and against centred differences."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 from rnnlib.gradcheck import gradient_errors, rel_error
+from rnnlib.models.cells import init_like_torch
 from rnnlib.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 
-SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 3, 4, 6), (7, 2, 5, 3)]
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from scratch_testing import PARAM_NAMES, SHAPES, params_of
 
 
 def make_gru(D, H, seed=0):
-    torch.manual_seed(seed)
-    gru = torch.nn.GRU(D, H).double()
-    params = {k.removesuffix("_l0"): v.detach().numpy().copy() for k, v in gru.named_parameters()}
-    return gru, params
+    """A float64 torch.nn.GRU with torch's default initial weights drawn from a seeded generator, and its
+    parameters as numpy arrays."""
+    gru = init_like_torch(torch.nn.GRU(D, H), torch.Generator().manual_seed(seed)).double()
+    return gru, params_of(gru)
 
 
 def sigmoid(a):
@@ -165,6 +163,16 @@ def test_forward_rejects_params_of_another_cell():
         gru_forward(np.zeros((2, 2, 3)), np.zeros((2, 4)), params)
 
 
+def test_a_wrong_input_size_blames_x_not_params():
+    _, params = make_gru(3, 4)
+    with pytest.raises(ValueError, match=r"x must have shape \(T, B, D\) with D=3"):
+        gru_forward(np.zeros((2, 2, 5)), np.zeros((2, 4)), params)
+    with pytest.raises(ValueError, match=r"x must have shape \(B, D\) with D=3"):
+        gru_step_forward(np.zeros((2, 5)), np.zeros((2, 4)), params)
+    with pytest.raises(ValueError, match=r"h_prev must have shape \(B, H\) with D=3, H=4"):
+        gru_step_forward(np.zeros((2, 3)), np.zeros((2, 5)), params)
+
+
 def test_backward_rejects_bad_gradient_shape():
     _, params = make_gru(3, 4)
     _, cache = gru_forward(np.zeros((2, 2, 3)), np.zeros((2, 4)), params)
@@ -180,10 +188,3 @@ def test_backward_rejects_the_wrong_cache():
     _, step_cache = gru_step_forward(np.zeros((2, 3)), np.zeros((2, 4)), params)
     with pytest.raises(ValueError, match="cache must be the GRUCache returned by gru_forward"):
         gru_backward(np.zeros((1, 2, 4)), step_cache)
-
-
-def test_module_does_not_import_torch():
-    """The numpy reference must run where torch is not installed."""
-    code = "import sys, rnnlib.scratch.gru; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"

@@ -9,9 +9,9 @@ from rnnlib.gradcheck import gradient_errors, rel_error
 from rnnlib.scratch.losses import (
     affine_backward,
     affine_forward,
-    mse_loss,
+    mse_loss_forward,
     mse_loss_backward,
-    softmax_cross_entropy,
+    softmax_cross_entropy_forward,
     softmax_cross_entropy_backward,
 )
 
@@ -66,7 +66,7 @@ def torch_cross_entropy(logits, targets, mask, dloss):
 def test_cross_entropy_matches_torch(rng, T, B, V, masked):
     logits, targets = rng.standard_normal((T, B, V)), rng.integers(0, V, size=(T, B))
     mask = make_mask(rng, (T, B)) if masked else None
-    loss, cache = softmax_cross_entropy(logits, targets, mask)
+    loss, cache = softmax_cross_entropy_forward(logits, targets, mask)
     grads = softmax_cross_entropy_backward(0.7, cache)
     t_loss, t_grad = torch_cross_entropy(logits, targets, mask, 0.7)
     assert isinstance(loss, float)
@@ -80,9 +80,9 @@ def test_cross_entropy_gradcheck(rng, T, B, V, masked):
     arrays = {"logits": rng.standard_normal((T, B, V))}
     targets = rng.integers(0, V, size=(T, B))
     mask = make_mask(rng, (T, B)) if masked else None
-    _, cache = softmax_cross_entropy(arrays["logits"], targets, mask)
+    _, cache = softmax_cross_entropy_forward(arrays["logits"], targets, mask)
     grads = softmax_cross_entropy_backward(1.3, cache)
-    errors = gradient_errors(lambda: 1.3 * softmax_cross_entropy(arrays["logits"], targets, mask)[0], arrays, grads)
+    errors = gradient_errors(lambda: 1.3 * softmax_cross_entropy_forward(arrays["logits"], targets, mask)[0], arrays, grads)
     assert errors["logits"] < 1e-7
 
 
@@ -90,11 +90,11 @@ def test_cross_entropy_ignores_masked_positions(rng):
     logits, targets = rng.standard_normal((4, 3, 5)), rng.integers(0, 5, size=(4, 3))
     mask = np.ones((4, 3), dtype=bool)
     mask[2:, 1] = False
-    loss, cache = softmax_cross_entropy(logits, targets, mask)
+    loss, cache = softmax_cross_entropy_forward(logits, targets, mask)
     padded_logits, padded_targets = logits.copy(), targets.copy()
     padded_logits[~mask] = 1e3
     padded_targets[~mask] = -1  # a padding value outside [0, V) is allowed where the mask is False
-    padded_loss, padded_cache = softmax_cross_entropy(padded_logits, padded_targets, mask)
+    padded_loss, padded_cache = softmax_cross_entropy_forward(padded_logits, padded_targets, mask)
     assert padded_loss == loss
     assert np.all(softmax_cross_entropy_backward(1.0, padded_cache)["logits"][~mask] == 0.0)
 
@@ -102,7 +102,7 @@ def test_cross_entropy_ignores_masked_positions(rng):
 def test_cross_entropy_is_stable_for_huge_logits(rng):
     logits = 1e4 * rng.standard_normal((3, 2, 4))
     targets = rng.integers(0, 4, size=(3, 2))
-    loss, cache = softmax_cross_entropy(logits, targets)
+    loss, cache = softmax_cross_entropy_forward(logits, targets)
     grad = softmax_cross_entropy_backward(1.0, cache)["logits"]
     t_loss, t_grad = torch_cross_entropy(logits, targets, None, 1.0)
     assert np.isfinite(loss) and np.all(np.isfinite(grad))
@@ -132,7 +132,7 @@ def torch_mse(pred, target, mask, dloss):
 def test_mse_matches_torch(rng, shape):
     pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
     for mask in mse_masks(rng, shape):
-        loss, cache = mse_loss(pred, target, mask)
+        loss, cache = mse_loss_forward(pred, target, mask)
         grads = mse_loss_backward(0.7, cache)
         t_loss, t_grad = torch_mse(pred, target, mask, 0.7)
         assert isinstance(loss, float)
@@ -145,9 +145,9 @@ def test_mse_gradcheck(rng, shape):
     arrays = {"pred": rng.standard_normal(shape)}
     target = rng.standard_normal(shape)
     for mask in mse_masks(rng, shape):
-        _, cache = mse_loss(arrays["pred"], target, mask)
+        _, cache = mse_loss_forward(arrays["pred"], target, mask)
         grads = mse_loss_backward(1.3, cache)
-        errors = gradient_errors(lambda: 1.3 * mse_loss(arrays["pred"], target, mask)[0], arrays, grads)
+        errors = gradient_errors(lambda: 1.3 * mse_loss_forward(arrays["pred"], target, mask)[0], arrays, grads)
         assert errors["pred"] < 1e-7
 
 
@@ -155,9 +155,9 @@ def test_mse_ignores_masked_positions(rng):
     pred, target = rng.standard_normal((4, 3, 2)), rng.standard_normal((4, 3, 2))
     mask = np.ones((4, 3), dtype=bool)
     mask[3, :] = False
-    loss, _ = mse_loss(pred, target, mask)
+    loss, _ = mse_loss_forward(pred, target, mask)
     pred[3] += 100.0
-    padded_loss, cache = mse_loss(pred, target, mask)
+    padded_loss, cache = mse_loss_forward(pred, target, mask)
     assert padded_loss == loss
     assert np.all(mse_loss_backward(1.0, cache)["pred"][3] == 0.0)
 
@@ -173,25 +173,25 @@ def bad_inputs():
         "affine bias": (lambda: affine_forward(p, W, np.zeros(3)), r"bias must have shape \(V,?\)"),
         "affine weight": (lambda: affine_forward(p, np.zeros(5), b), r"weight must have shape \(V, H\)"),
         "affine dy": (lambda: affine_backward(np.zeros((3, 2, 5)), affine_forward(p, W, b)[1]), r"dy must have"),
-        "ce logits rank": (lambda: softmax_cross_entropy(np.zeros((3, 4)), y), r"logits must have shape \(T, B, V\)"),
-        "ce logits nan": (lambda: softmax_cross_entropy(np.full((3, 2, 4), np.nan), y), r"logits contains NaN"),
-        "ce targets float": (lambda: softmax_cross_entropy(z, y.astype(float)), r"targets must be an integer array"),
-        "ce targets shape": (lambda: softmax_cross_entropy(z, y.T), r"targets must have shape \(T, B\) = \(3, 2\)"),
-        "ce targets high": (lambda: softmax_cross_entropy(z, y + 4), r"targets must lie in \[0, V\) = \[0, 4\)"),
-        "ce targets negative": (lambda: softmax_cross_entropy(z, y - 1), r"targets must lie in \[0, V\)"),
-        "ce mask shape": (lambda: softmax_cross_entropy(z, y, np.ones((2, 3), bool)), r"mask must have shape"),
-        "ce mask dtype": (lambda: softmax_cross_entropy(z, y, np.ones((3, 2))), r"mask must be a bool array"),
-        "ce mask empty": (lambda: softmax_cross_entropy(z, y, np.zeros((3, 2), bool)), r"mask leaves no position"),
-        "ce dloss": (lambda: softmax_cross_entropy_backward(np.ones(2), softmax_cross_entropy(z, y)[1]),
+        "ce logits rank": (lambda: softmax_cross_entropy_forward(np.zeros((3, 4)), y), r"logits must have shape \(T, B, V\)"),
+        "ce logits nan": (lambda: softmax_cross_entropy_forward(np.full((3, 2, 4), np.nan), y), r"logits contains NaN"),
+        "ce targets float": (lambda: softmax_cross_entropy_forward(z, y.astype(float)), r"targets must be an integer array"),
+        "ce targets shape": (lambda: softmax_cross_entropy_forward(z, y.T), r"targets must have shape \(T, B\) = \(3, 2\)"),
+        "ce targets high": (lambda: softmax_cross_entropy_forward(z, y + 4), r"targets must lie in \[0, V\) = \[0, 4\)"),
+        "ce targets negative": (lambda: softmax_cross_entropy_forward(z, y - 1), r"targets must lie in \[0, V\)"),
+        "ce mask shape": (lambda: softmax_cross_entropy_forward(z, y, np.ones((2, 3), bool)), r"mask must have shape"),
+        "ce mask dtype": (lambda: softmax_cross_entropy_forward(z, y, np.ones((3, 2))), r"mask must be a bool array"),
+        "ce mask empty": (lambda: softmax_cross_entropy_forward(z, y, np.zeros((3, 2), bool)), r"mask leaves no position"),
+        "ce dloss": (lambda: softmax_cross_entropy_backward(np.ones(2), softmax_cross_entropy_forward(z, y)[1]),
                      r"dloss must have shape \(\)"),
-        "mse pred rank": (lambda: mse_loss(np.zeros(3), np.zeros(3)), r"pred must have shape \(T, B, \.\.\.\)"),
-        "mse target shape": (lambda: mse_loss(p, np.zeros((3, 2, 4))), r"target must have shape \(3, 2, 5\)"),
-        "mse target nan": (lambda: mse_loss(p, np.full((3, 2, 5), np.nan)), r"target contains NaN"),
-        "mse mask shape": (lambda: mse_loss(p, p, np.ones((3, 2, 4), bool)), r"mask must have shape \(T, B\)"),
-        "mse mask lead": (lambda: mse_loss(p, p, np.ones((2, 3), bool)), r"mask must have shape \(T, B\)"),
-        "mse mask dtype": (lambda: mse_loss(p, p, np.ones((3, 2), int)), r"mask must be a bool array"),
-        "mse mask empty": (lambda: mse_loss(p, p, np.zeros((3, 2), bool)), r"mask leaves no position"),
-        "mse dloss": (lambda: mse_loss_backward(np.nan, mse_loss(p, p)[1]), r"dloss contains NaN"),
+        "mse pred rank": (lambda: mse_loss_forward(np.zeros(3), np.zeros(3)), r"pred must have shape \(T, B, \.\.\.\)"),
+        "mse target shape": (lambda: mse_loss_forward(p, np.zeros((3, 2, 4))), r"target must have shape \(3, 2, 5\)"),
+        "mse target nan": (lambda: mse_loss_forward(p, np.full((3, 2, 5), np.nan)), r"target contains NaN"),
+        "mse mask shape": (lambda: mse_loss_forward(p, p, np.ones((3, 2, 4), bool)), r"mask must have shape \(T, B\)"),
+        "mse mask lead": (lambda: mse_loss_forward(p, p, np.ones((2, 3), bool)), r"mask must have shape \(T, B\)"),
+        "mse mask dtype": (lambda: mse_loss_forward(p, p, np.ones((3, 2), int)), r"mask must be a bool array"),
+        "mse mask empty": (lambda: mse_loss_forward(p, p, np.zeros((3, 2), bool)), r"mask leaves no position"),
+        "mse dloss": (lambda: mse_loss_backward(np.nan, mse_loss_forward(p, p)[1]), r"dloss contains NaN"),
     }
     return [pytest.param(call, message, id=label) for label, (call, message) in cases.items()]
 
@@ -200,3 +200,15 @@ def bad_inputs():
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("backward", [affine_backward, softmax_cross_entropy_backward, mse_loss_backward])
+def test_backward_refuses_a_foreign_cache(backward):
+    with pytest.raises(ValueError, match="cache must be the"):
+        backward(1.0, (np.zeros(2), np.zeros(2)))
+
+
+def test_names_before_the_forward_rule_still_work():
+    from rnnlib.scratch import losses
+
+    assert losses.mse_loss is mse_loss_forward and losses.softmax_cross_entropy is softmax_cross_entropy_forward

@@ -7,25 +7,16 @@ import torch
 from rnnlib.gradcheck import gradient_errors, rel_error
 from rnnlib.scratch.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
-SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 3, 4, 6), (7, 2, 5, 3)]
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from scratch_testing import PARAM_NAMES, SHAPES, random_params, torch_layer
 
 
 def make_params(rng, D, H):
     """Weights in torch.nn.LSTM's layout (gates i, f, g, o), drawn from ``rng`` so every test is repeatable."""
-    shapes = {"weight_ih": (4 * H, D), "weight_hh": (4 * H, H), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
-    return {name: rng.uniform(-1, 1, size=shape) for name, shape in shapes.items()}
+    return random_params(rng, "lstm", D, H)
 
 
 def torch_lstm(params):
-    """A float64 torch.nn.LSTM holding a copy of ``params``."""
-    D = params["weight_ih"].shape[1]
-    H = params["weight_hh"].shape[1]
-    lstm = torch.nn.LSTM(D, H).double()
-    with torch.no_grad():
-        for name in PARAM_NAMES:
-            getattr(lstm, name + "_l0").copy_(torch.from_numpy(params[name]))
-    return lstm
+    return torch_layer(params, "lstm")
 
 
 def torch_grads(lstm, x, h0, c0, loss_of):

@@ -6,26 +6,18 @@ import torch
 
 from rnnlib.gradcheck import gradient_errors, rel_error
 from rnnlib.scratch.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from scratch_testing import PARAM_NAMES, SHAPES, random_params, torch_layer
 
-SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (5, 3, 4, 6), (7, 2, 5, 3)]
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 both_nonlinearities = pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 
 
 def make_params(rng, D, H):
     """Weights in torch.nn.RNN's layout, drawn from ``rng`` so every test is repeatable."""
-    shapes = {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
-    return {name: rng.uniform(-1, 1, size=shape) for name, shape in shapes.items()}
+    return random_params(rng, "rnn", D, H)
 
 
 def torch_rnn(params, nonlinearity):
-    """A float64 torch.nn.RNN holding a copy of ``params``."""
-    H, D = params["weight_ih"].shape
-    rnn = torch.nn.RNN(D, H, nonlinearity=nonlinearity).double()
-    with torch.no_grad():
-        for name in PARAM_NAMES:
-            getattr(rnn, name + "_l0").copy_(torch.from_numpy(params[name]))
-    return rnn
+    return torch_layer(params, "rnn", nonlinearity)
 
 
 def torch_grads(rnn, x, h0, loss_of):

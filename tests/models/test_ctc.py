@@ -79,3 +79,11 @@ def test_pad_targets_and_bad_input(rng):
     assert y.tolist() == [[1, 2], [0, 0], [3, 0]] and y_len.tolist() == [2, 0, 1]
     with pytest.raises(ValueError, match=r"x must have shape \(T, B, F\)"):
         CTCRecognizer(6, 4)(torch.zeros(3, 6), torch.tensor([3]))
+
+
+@pytest.mark.parametrize("cell", ["gru", None])
+def test_generator_makes_initialisation_reproducible(cell):
+    a, b, c = (CTCRecognizer(6, 5, hidden_size=8, cell=cell, generator=torch.Generator().manual_seed(s))
+               for s in (0, 0, 1))
+    for name, p in a.state_dict().items():
+        assert torch.equal(p, b.state_dict()[name]) and not torch.equal(p, c.state_dict()[name]), name

@@ -176,7 +176,8 @@ def test_plugs_into_seq2seq_and_trains(kind):
     for name, p in model.decoder.attention.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
         assert not torch.equal(p, before[name]), name
-    out, weights = model.greedy_decode(src, lengths, max_len=7)
+    out = model.generate(src, max_len=7, temperature=0, lengths=lengths)
+    weights = model.attention_weights(src, out, lengths)
     assert weights.shape == (out.shape[0], 5, 4) and (weights[:, ~padding_mask(lengths, 5)] == 0).all()
 
 
