@@ -15,9 +15,9 @@ two ways:
 
   .. math::
 
-      c_t, \alpha_t = \mathrm{attend}(s_{t-1}, a_{1:L}), \quad
-      s_t = \mathrm{cell}([e(y_{t-1}); c_t], s_{t-1}), \quad
-      \mathrm{logits}_t = W_o [s_t; c_t] + b_o .
+      c_t, \alpha_t &= \mathrm{attend}(s_{t-1}, a_{1:L}), \\
+      s_t &= \mathrm{cell}([e(y_{t-1}); c_t], s_{t-1}), \\
+      \mathrm{logits}_t &= W_o [s_t; c_t] + b_o .
 
 * ``attention=False``, the image as one vector, as in "Show and Tell" (Vinyals et al., 2015) and Chapter 10's
   context vector: :math:`s_0 = \tanh(W_0 \operatorname{vec}(a) + b_0)` from the whole flattened grid (so no

@@ -13,17 +13,19 @@ summed by dynamic programming over the *extended* label :math:`l' = (-, l_1, -, 
 
 .. math::
 
-    \alpha_1(1) = y^1_{-}, \quad \alpha_1(2) = y^1_{l_1}, \qquad
-    \alpha_t(s) = y^t_{l'_s} \big(\alpha_{t-1}(s) + \alpha_{t-1}(s-1)
-                  + [\, l'_s \ne - \text{ and } l'_s \ne l'_{s-2} \,]\, \alpha_{t-1}(s-2)\big),
+    \alpha_1(1) &= y^1_{-}, \qquad \alpha_1(2) = y^1_{l_1}, \\
+    \alpha_t(s) &= y^t_{l'_s} \big(\alpha_{t-1}(s) + \alpha_{t-1}(s-1) \\
+                &\qquad + [\, l'_s \ne - \text{ and } l'_s \ne l'_{s-2} \,]\, \alpha_{t-1}(s-2)\big),
 
 and :math:`p(l \mid x) = \alpha_T(2L+1) + \alpha_T(2L)`. The skip from s-2 jumps over a blank; it is forbidden
 onto a blank and between two equal labels, whose blank in between is what keeps them apart. The backward
 variables :math:`\beta_t(s)` run the same recursion from the end, and for every frame t
 
-.. math:: p(l \mid x) = \sum_s \frac{\alpha_t(s) \beta_t(s)}{y^t_{l'_s}}, \qquad
-          \frac{\partial(-\log p)}{\partial \log y^t_k} = -\gamma_t(k)
-          = -\frac{1}{p(l \mid x)} \sum_{s:\, l'_s = k} \frac{\alpha_t(s) \beta_t(s)}{y^t_{l'_s}},
+.. math::
+
+    p(l \mid x) &= \sum_s \frac{\alpha_t(s) \beta_t(s)}{y^t_{l'_s}}, \\
+    \frac{\partial(-\log p)}{\partial \log y^t_k} &= -\gamma_t(k)
+    = -\frac{1}{p(l \mid x)} \sum_{s:\, l'_s = k} \frac{\alpha_t(s) \beta_t(s)}{y^t_{l'_s}},
 
 where :math:`\gamma_t(k)` is the posterior probability that frame t emits k. Everything runs in log space,
 since a product of T probabilities underflows float64 long before T reaches the length of a sentence.

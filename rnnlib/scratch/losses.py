@@ -106,8 +106,8 @@ def softmax_cross_entropy_forward(logits, targets, mask=None):
 
     .. math::
 
-        L = -\frac{1}{N} \sum_{t, b:\, m_{tb}} \log \operatorname{softmax}(z_{tb})_{y_{tb}},
-        \qquad \log \operatorname{softmax}(z)_i = z_i - \max_j z_j - \log \sum_j e^{z_j - \max_j z_j}
+        L &= -\frac{1}{N} \sum_{t, b:\, m_{tb}} \log \operatorname{softmax}(z_{tb})_{y_{tb}}, \\
+        \log \operatorname{softmax}(z)_i &= z_i - \max_j z_j - \log \sum_j e^{z_j - \max_j z_j}
 
     where N is the number of kept positions. Subtracting the maximum keeps every exponent at most 0, so large
     logits cannot overflow.

@@ -251,8 +251,10 @@ def log_space_scan(log_a, log_b, log_h0=None):
 
     With :math:`a^*_t = \sum_{s \le t} \log a_s`,
 
-    .. math:: \log h_t = a^*_t + \log\Bigl(h_0 + \sum_{s \le t} e^{\log b_s - a^*_s}\Bigr)
-              = a^*_t + \operatorname{logcumsumexp}_s\bigl([\log h_0, \log b_s - a^*_s]\bigr),
+    .. math::
+
+        \log h_t &= a^*_t + \log\Bigl(h_0 + \sum_{s \le t} e^{\log b_s - a^*_s}\Bigr) \\
+                 &= a^*_t + \operatorname{logcumsumexp}_s\bigl([\log h_0, \log b_s - a^*_s]\bigr),
 
     two scans (a cumulative sum and a cumulative log-sum-exp) that never form :math:`A_t = e^{a^*_t}`, which
     underflows to 0 when many :math:`a_t < 1` are multiplied, nor its reciprocal, which overflows.
