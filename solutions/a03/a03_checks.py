@@ -15,6 +15,7 @@ When your work is graded, the judging happens again with the instructor's copy o
 from __future__ import annotations
 
 import copy
+import textwrap
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -193,15 +194,28 @@ def _flipped(got, want, tol) -> bool:
     return np.linalg.norm(want) > 0 and rel_error(got, -want) < tol
 
 
+class CheckFailed(AssertionError):
+    """A check's verdict. IPython shows it as the message alone (no traceback through this module), wrapped to
+    the width of nbgrader's Validate report, which cuts longer lines."""
+
+    def _render_traceback_(self):
+        lines = textwrap.wrap(str(self), 83, initial_indent=" " * 16, break_on_hyphens=False)
+        return ["\x1b[0;31mAssertionError\x1b[0m: " + lines[0].lstrip()] + lines[1:]
+
+
 def check(name: str, fn, seed: int | None = None) -> None:
     """Run the check ``name`` on ``fn`` here, in this kernel: its visible inputs, or those of ``seed``.
 
-    cases -> produce -> reference -> judge, in one place; prints one line when a visible check passes.
+    cases -> produce -> reference -> judge, in one place; prints one line when a visible check passes, or raises
+    the judge's AssertionError alone, in lines that fit the Validate report, without the checker's traceback.
     """
     cases = globals()[f"cases_{name}"](np.random.default_rng(0 if seed is None else seed))
     produce, reference, judge = (globals()[f"{part}_{name}"] for part in ("produce", "reference", "judge"))
     for case in cases:
-        judge(case, produce(fn, case), reference(case))
+        try:
+            judge(case, produce(fn, case), reference(case))
+        except AssertionError as error:
+            raise CheckFailed(str(error)) from None
     if seed is None:
         print(PASSED[name])
 

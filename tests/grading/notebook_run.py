@@ -18,7 +18,8 @@ import harness
 
 
 def verdicts(case: harness.Case, replacements: dict[str, str] | None = None) -> dict[str, str | None]:
-    """Test cell grade_id -> None if it passes, else the first line of its error ("Type: message")."""
+    """Test cell grade_id -> None if it passes, else its error ("Type: message"; a failed check is an
+    AssertionError)."""
     return run(case, replacements)[1]
 
 
@@ -42,7 +43,8 @@ def run(case: harness.Case, replacements: dict[str, str] | None = None, tests: b
                     exec(compile(source, f"<{grade_id}>", "exec"), namespace)
             except Exception as error:  # the student's mistake, reported as the grader would
                 if harness.is_test_cell(cell):
-                    results[grade_id] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+                    kind = "AssertionError" if isinstance(error, AssertionError) else type(error).__name__
+                    results[grade_id] = f"{kind}: {str(error)}"
             else:
                 if harness.is_test_cell(cell):
                     results[grade_id] = None
