@@ -234,7 +234,8 @@ def _diagnose(got, want, hypotheses, what, names, tol=1e-10):
         if all(_close(g, p, tol) for g, p in zip(got, predicted)) and not all(
                 _close(p, w, tol) for p, w in zip(predicted, want)):
             raise AssertionError(cause)
-    wrong = [f"{n} (relative error {rel_error(g, w):.1e})" for g, w, n in zip(got, want, names) if not _close(g, w, tol)]
+    wrong = [f"{n} (relative error {rel_error(g, w):.1e})"
+             for g, w, n in zip(got, want, names) if not _close(g, w, tol)]
     raise AssertionError(f"{what}: {', '.join(wrong)} differ{'s' if len(wrong) == 1 else ''} from torch's")
 
 
@@ -354,7 +355,8 @@ def _gru_hypotheses(case):
                                                      "bias_hh")]
     for blocks in itertools.permutations(range(3)):
         if blocks != (0, 1, 2):
-            hyps.append(((_gru_numpy(**case, blocks=blocks),), _order_cause(blocks, GRU_GATES, case["h_prev"].shape[1])))
+            hyps.append(((_gru_numpy(**case, blocks=blocks),),
+                         _order_cause(blocks, GRU_GATES, case["h_prev"].shape[1])))
     return hyps
 
 

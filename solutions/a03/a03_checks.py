@@ -1,4 +1,5 @@
-"""The checks of assignment 3 (backpropagation through time), used by its test cells: ``check("rnn_backward_every_state", rnn_backward)``.
+"""The checks of assignment 3 (backpropagation through time), used by its test cells, e.g.
+``check("rnn_backward_every_state", rnn_backward)``.
 
 Also the forward pass that the assignment gives (``rnn_step_forward``, ``rnn_forward`` and their caches), which
 the notebook's setup cell imports from here.
@@ -604,8 +605,8 @@ def _sequence_causes(case):
         (_bptt_numpy(**case, carry=False),
          "the gradient from step t+1 is not added: hs[t] is also the h_prev of step t+1, so the gradient reaching "
          "it is dhs[t] plus what step t+1 passes back"),
-    ] + [(_bptt_numpy(**case, mistake=mistake), f"in rnn_step_backward, which rnn_backward calls: {cause} (make Part 2's "
-                                                    "tests pass first)")
+    ] + [(_bptt_numpy(**case, mistake=mistake),
+          f"in rnn_step_backward, which rnn_backward calls: {cause} (make Part 2's tests pass first)")
          for mistake, cause in STEP_CAUSES.items()]
 
 

@@ -44,7 +44,8 @@ WRONG = {
     "centred difference with the wrong sign": edit(
         "grad-check", ("(f_plus - f_minus) / (2 * eps)", "(f_minus - f_plus) / (2 * eps)")),
     "perturbs a copy of x": edit(
-        "grad-check", ("grad = np.zeros_like(x)\n", "grad = np.zeros_like(x)\n    x = x.copy()  # keep the caller's x\n")),
+        "grad-check",
+        ("grad = np.zeros_like(x)\n", "grad = np.zeros_like(x)\n    x = x.copy()  # keep the caller's x\n")),
     "dh_prev through weight_hh.T": edit(
         "rnn-step-backward", ('"h_prev": da @ cache.weight_hh,', '"h_prev": da @ cache.weight_hh.T,')),
     "rnn_backward writes into the caller's dhs": edit(

@@ -39,7 +39,8 @@ WRONG = {
                      '+ params["bias_hh"][2 * H:])')),
     "GRU with z and 1 - z swapped": edit(
         "gru-step", ("return (1.0 - z) * n + z * h_prev", "return z * n + (1.0 - z) * h_prev")),
-    "backward: dc_prev misses the forget gate": edit("lstm-step-backward", ('"c_prev": dc_total * f,', '"c_prev": dc_total,')),
+    "backward: dc_prev misses the forget gate": edit(
+        "lstm-step-backward", ('"c_prev": dc_total * f,', '"c_prev": dc_total,')),
     # Issue 18: each of these used to get a hint that pointed elsewhere.
     "LSTM without bias_hh": edit("lstm-step", (BIAS_HH, '+ h_prev @ params["weight_hh"].T)  # (B, 4H)')),
     "LSTM input gate with tanh": edit("lstm-step", (GATES, GATES.replace("sigmoid(a_i)", "np.tanh(a_i)"))),
@@ -55,8 +56,8 @@ WRONG = {
 _BACKWARD = ("test-lstm-backward-params", "test-lstm-backward-c-prev")
 FAILURES = {
     "LSTM gate order i, f, o, g": {
-        "test-lstm-step-gate-order": "your code reads the candidate g from rows 15:20 (the output gate o's), the output "
-                                     "gate o from rows 10:15 (the candidate g's)",
+        "test-lstm-step-gate-order": "your code reads the candidate g from rows 15:20 (the output gate o's), the "
+                                     "output gate o from rows 10:15 (the candidate g's)",
         "test-lstm-step-torch": "the row blocks are in the order i, f, g, o"},
     "LSTM output without the tanh of the cell state": {
         cell: "your h is o * c" for cell in ("test-lstm-step-zero-weights", "test-lstm-step-gate-order",
