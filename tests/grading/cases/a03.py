@@ -1,184 +1,97 @@
 """Wrong and alternative submissions for a03, used by the grader proofs.
 
-Each source is the full answer cell as a student would leave it (no solution markers); every WRONG entry
-is the solution with one realistic mistake, written by the same generator as the notebook.
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``edit`` checks that the edited text occurs exactly once, so the mutant cannot silently stop being one).
+FAILURES says, for each, which test cells fail and what the message of each must name: its cause, not a guess
+(tests/grading/test_a03_checks.py runs them in-process; test_assignments.py grades them with nbgrader).
 """
+
+import harness
 
 NOTEBOOK = "a03_bptt.ipynb"
 AUTOGRADED_POINTS = 21
 MANUAL_POINTS = 5
 
-# Realistic wrong submissions: grade_id of one answer cell -> the full replacement source of that cell.
+_SOLVED = harness.answers(harness.Case("a03", NOTEBOOK, AUTOGRADED_POINTS, MANUAL_POINTS, {}, {}))
+
+
+def edit(grade_id: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    """The solution's answer ``grade_id`` with each (old, new) applied; old must occur exactly once."""
+    source = _SOLVED[grade_id]
+    for old, new in replacements:
+        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the solution"
+        source = source.replace(old, new)
+    return {grade_id: source}
+
+
+STEP_DA = "da = dh * (1.0 - cache.h ** 2)  # (B, H)"
+H_PREV = "h_prev = cache.hs[t - 1] if t > 0 else cache.h0"
+
 WRONG = {
-    'no tanh derivative': {
-        'rnn-step-backward': r'''def rnn_step_backward(dh, cache):
-    """Backward pass of rnn_step_forward.
+    "no tanh derivative": edit("rnn-step-backward", (STEP_DA, "da = dh  # (B, H)")),
+    "bias gradient not summed over the batch": edit(
+        "rnn-step-backward", ("db = da.sum(axis=0)", "db = da")),
+    "weight gradients overwritten, not accumulated": edit(
+        "rnn-backward", ("grads[name] += step[name]", "grads[name] = step[name]")),
+    "gradient from the next step not added": edit("rnn-backward", ("dhs[t] + dh_next,", "dhs[t],")),
+    "forward difference": edit(
+        "grad-check", ("grad = np.zeros_like(x)\n", "grad = np.zeros_like(x)\n    f_x = float(f())\n"),
+        ("grad[i] = (f_plus - f_minus) / (2 * eps)", "grad[i] = (f_plus - f_x) / eps")),
+    "x not restored": edit("grad-check", ("        x[i] = old\n", "")),
+    # Issue 18: each of these used to get a hint that pointed elsewhere, or passed.
+    "h0 read as hs[-1] at step 0": edit("rnn-backward", (H_PREV, "h_prev = cache.hs[t - 1]")),
+    "tanh derivative with the wrong sign": edit("rnn-step-backward", (STEP_DA, "da = dh * (cache.h ** 2 - 1.0)")),
+    "centred difference with the wrong sign": edit(
+        "grad-check", ("(f_plus - f_minus) / (2 * eps)", "(f_minus - f_plus) / (2 * eps)")),
+    "perturbs a copy of x": edit(
+        "grad-check",
+        ("grad = np.zeros_like(x)\n", "grad = np.zeros_like(x)\n    x = x.copy()  # keep the caller's x\n")),
+    "dh_prev through weight_hh.T": edit(
+        "rnn-step-backward", ('"h_prev": da @ cache.weight_hh,', '"h_prev": da @ cache.weight_hh.T,')),
+    "rnn_backward writes into the caller's dhs": edit(
+        "rnn-backward", ("dhs[t] + dh_next,", "dhs[t],"),
+        ('dh_next = step["h_prev"]', 'if t > 0:\n            dhs[t - 1] += step["h_prev"]  # what reaches hs[t-1]\n'
+                                     '        dh_next = step["h_prev"]')),
+}
 
-    Parameters
-    ----------
-    dh : ndarray, shape (B, H)   gradient of the loss with respect to the step's output h
-    cache : StepCache            from rnn_step_forward: x (B, D), h_prev (B, H), h (B, H), weight_ih, weight_hh
-
-    Returns
-    -------
-    grads : dict of ndarray      x (B, D), h_prev (B, H), weight_ih (H, D), weight_hh (H, H), bias_ih (H,),
-                                 bias_hh (H,)
-    """
-    # Back through tanh to the pre-activation's gradient (B, H), then through the sum of products and biases.
-    da = dh  # (B, H)
-    db = da.sum(axis=0)  # (H,): the bias is added to every example of the batch
-    return {
-        "x": da @ cache.weight_ih,  # (B, D)
-        "h_prev": da @ cache.weight_hh,  # (B, H)
-        "weight_ih": da.T @ cache.x,  # (H, D)
-        "weight_hh": da.T @ cache.h_prev,  # (H, H)
-        "bias_ih": db,
-        "bias_hh": db.copy(),  # both biases enter the sum alike; a copy, so that updating one leaves the other
-    }''',
-    },
-    'bias gradient not summed over the batch': {
-        'rnn-step-backward': r'''def rnn_step_backward(dh, cache):
-    """Backward pass of rnn_step_forward.
-
-    Parameters
-    ----------
-    dh : ndarray, shape (B, H)   gradient of the loss with respect to the step's output h
-    cache : StepCache            from rnn_step_forward: x (B, D), h_prev (B, H), h (B, H), weight_ih, weight_hh
-
-    Returns
-    -------
-    grads : dict of ndarray      x (B, D), h_prev (B, H), weight_ih (H, D), weight_hh (H, H), bias_ih (H,),
-                                 bias_hh (H,)
-    """
-    # Back through tanh to the pre-activation's gradient (B, H), then through the sum of products and biases.
-    da = dh * (1.0 - cache.h ** 2)  # (B, H)
-    db = da
-    return {
-        "x": da @ cache.weight_ih,  # (B, D)
-        "h_prev": da @ cache.weight_hh,  # (B, H)
-        "weight_ih": da.T @ cache.x,  # (H, D)
-        "weight_hh": da.T @ cache.h_prev,  # (H, H)
-        "bias_ih": db,
-        "bias_hh": db.copy(),  # both biases enter the sum alike; a copy, so that updating one leaves the other
-    }''',
-    },
-    'weight gradients overwritten, not accumulated': {
-        'rnn-backward': r'''def rnn_backward(dhs, cache):
-    """Backward pass of rnn_forward: backpropagation through time.
-
-    Parameters
-    ----------
-    dhs : ndarray, shape (T, B, H)   dhs[t]: gradient of the loss with respect to hs[t] through its direct use
-                                     only; the path through the later steps is for you to add
-    cache : SequenceCache            from rnn_forward: x (T, B, D), h0 (B, H), hs (T, B, H), weight_ih, weight_hh
-
-    Returns
-    -------
-    grads : dict of ndarray          x (T, B, D), h0 (B, H), weight_ih (H, D), weight_hh (H, H), bias_ih (H,),
-                                     bias_hh (H,)
-    """
-    # From t = T-1 down to 0: the gradient reaching hs[t] is dhs[t] plus what came back from step t+1;
-    # the weight and bias gradients add up over the steps.
-    T, B, H = cache.hs.shape
-    grads = {"x": np.zeros(cache.x.shape), "weight_ih": np.zeros(cache.weight_ih.shape),
-             "weight_hh": np.zeros((H, H)), "bias_ih": np.zeros(H), "bias_hh": np.zeros(H)}
-    dh_next = np.zeros((B, H))  # gradient flowing into hs[t] from step t+1 (none after the last step)
-    for t in reversed(range(T)):
-        h_prev = cache.hs[t - 1] if t > 0 else cache.h0
-        step = rnn_step_backward(dhs[t] + dh_next,
-                                 StepCache(cache.x[t], h_prev, cache.hs[t], cache.weight_ih, cache.weight_hh))
-        grads["x"][t] = step["x"]
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            grads[name] = step[name]
-        dh_next = step["h_prev"]
-    grads["h0"] = dh_next
-    return grads''',
-    },
-    'gradient from the next step not added': {
-        'rnn-backward': r'''def rnn_backward(dhs, cache):
-    """Backward pass of rnn_forward: backpropagation through time.
-
-    Parameters
-    ----------
-    dhs : ndarray, shape (T, B, H)   dhs[t]: gradient of the loss with respect to hs[t] through its direct use
-                                     only; the path through the later steps is for you to add
-    cache : SequenceCache            from rnn_forward: x (T, B, D), h0 (B, H), hs (T, B, H), weight_ih, weight_hh
-
-    Returns
-    -------
-    grads : dict of ndarray          x (T, B, D), h0 (B, H), weight_ih (H, D), weight_hh (H, H), bias_ih (H,),
-                                     bias_hh (H,)
-    """
-    # From t = T-1 down to 0: the gradient reaching hs[t] is dhs[t] plus what came back from step t+1;
-    # the weight and bias gradients add up over the steps.
-    T, B, H = cache.hs.shape
-    grads = {"x": np.zeros(cache.x.shape), "weight_ih": np.zeros(cache.weight_ih.shape),
-             "weight_hh": np.zeros((H, H)), "bias_ih": np.zeros(H), "bias_hh": np.zeros(H)}
-    dh_next = np.zeros((B, H))  # gradient flowing into hs[t] from step t+1 (none after the last step)
-    for t in reversed(range(T)):
-        h_prev = cache.hs[t - 1] if t > 0 else cache.h0
-        step = rnn_step_backward(dhs[t],
-                                 StepCache(cache.x[t], h_prev, cache.hs[t], cache.weight_ih, cache.weight_hh))
-        grads["x"][t] = step["x"]
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            grads[name] += step[name]
-        dh_next = step["h_prev"]
-    grads["h0"] = dh_next
-    return grads''',
-    },
-    'forward difference': {
-        'grad-check': r'''def grad_check(f, x, eps=1e-6):
-    """Numerical gradient of the scalar f() with respect to the array x, by centred differences.
-
-        grad[i] = (f() with x[i] + eps  -  f() with x[i] - eps) / (2 * eps)
-
-    Parameters
-    ----------
-    f : callable     takes no arguments and returns a scalar computed from x
-    x : ndarray      float64, any shape; perturbed in place one entry at a time and left as it was found
-    eps : float      the step
-
-    Returns
-    -------
-    grad : ndarray, same shape as x (a new array)
-    """
-    # For every index i of x (np.ndindex(x.shape) lists them): evaluate f at x[i] + eps and x[i] - eps, restore x[i].
-    grad = np.zeros_like(x)
-    f_x = float(f())
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        grad[i] = (float(f()) - f_x) / eps
-        x[i] = old
-    return grad''',
-    },
-    'x not restored': {
-        'grad-check': r'''def grad_check(f, x, eps=1e-6):
-    """Numerical gradient of the scalar f() with respect to the array x, by centred differences.
-
-        grad[i] = (f() with x[i] + eps  -  f() with x[i] - eps) / (2 * eps)
-
-    Parameters
-    ----------
-    f : callable     takes no arguments and returns a scalar computed from x
-    x : ndarray      float64, any shape; perturbed in place one entry at a time and left as it was found
-    eps : float      the step
-
-    Returns
-    -------
-    grad : ndarray, same shape as x (a new array)
-    """
-    # For every index i of x (np.ndindex(x.shape) lists them): evaluate f at x[i] + eps and x[i] - eps, restore x[i].
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        f_plus = float(f())
-        x[i] = old - eps
-        f_minus = float(f())
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad''',
-    },
+# For each WRONG entry: test cell -> what its message must say (every failing cell is listed, and only those).
+_SEQUENCE_CELLS = ("test-rnn-backward-one-step", "test-rnn-backward-last-state", "test-rnn-backward-every-state")
+FAILURES = {
+    "no tanh derivative": {
+        "test-rnn-step-backward-inputs": "you did not go back through tanh",
+        "test-rnn-step-backward-params": "you did not go back through tanh",
+        **{cell: "in rnn_step_backward, which rnn_backward calls: you did not go back through tanh"
+           for cell in _SEQUENCE_CELLS}},
+    "bias gradient not summed over the batch": {
+        "test-rnn-step-backward-params": "sum over the batch",
+        # rnn_backward's own += then fails on the (B, H) bias gradient: the message says so, as it is.
+        **{cell: "rnn_backward raised ValueError: non-broadcastable output operand" for cell in _SEQUENCE_CELLS}},
+    "weight gradients overwritten, not accumulated": {
+        "test-rnn-backward-last-state": "add the steps' gradients up (+=)",
+        "test-rnn-backward-every-state": "add the steps' gradients up (+=)"},
+    "gradient from the next step not added": {
+        "test-rnn-backward-last-state": "the gradient from step t+1 is not added",
+        "test-rnn-backward-every-state": "the gradient from step t+1 is not added"},
+    "forward difference": {"test-grad-check-centred": "a forward difference"},
+    "x not restored": {"test-grad-check-restores": "put every entry back"},
+    "h0 read as hs[-1] at step 0": {cell: "at t = 0 your h_prev is hs[-1]" for cell in _SEQUENCE_CELLS},
+    "tanh derivative with the wrong sign": {
+        "test-rnn-step-backward-inputs": "exactly the negative of torch's (relative error 1.0): a sign flip",
+        "test-rnn-step-backward-params": "exactly the negative of torch's (relative error 1.0): a sign flip",
+        **{cell: "in rnn_step_backward, which rnn_backward calls: every gradient of the step is exactly the negative"
+           for cell in _SEQUENCE_CELLS}},
+    "centred difference with the wrong sign": {
+        "test-grad-check-known": "a sign flip", "test-grad-check-centred": "a sign flip"},
+    "perturbs a copy of x": {
+        cell: "grad_check perturbed a copy of x" for cell in
+        ("test-grad-check-known", "test-grad-check-restores", "test-grad-check-centred")},
+    "dh_prev through weight_hh.T": {
+        "test-rnn-step-backward-inputs": "dh_prev uses weight_hh.T",
+        **{cell: "in rnn_step_backward, which rnn_backward calls: dh_prev uses weight_hh.T"
+           for cell in _SEQUENCE_CELLS}},
+    # With T = 1 there is no dhs[t - 1] to write into: the one-step test passes.
+    "rnn_backward writes into the caller's dhs": {
+        cell: "rnn_backward modified its input dhs: do not modify your inputs" for cell in _SEQUENCE_CELLS[1:]},
 }
 
 # Correct solutions written differently, for every answer cell: each must score full marks.

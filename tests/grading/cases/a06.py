@@ -1,80 +1,86 @@
-"""Wrong and alternative submissions for a06, used by the grader proofs."""
+"""Wrong and alternative submissions for a06, used by the grader proofs.
+
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``edit`` checks that the edited text occurs exactly once, so the mutant cannot silently stop being one).
+FAILURES says, for each, which test cells fail and what the message of each must name: its cause, not a guess
+(tests/grading/test_a06_checks.py runs them in-process; test_assignments.py grades them with nbgrader).
+"""
+
+import harness
 
 NOTEBOOK = "a06_lstm_gru.ipynb"
 AUTOGRADED_POINTS = 20
 MANUAL_POINTS = 6
 
+_SOLVED = harness.answers(harness.Case("a06", NOTEBOOK, AUTOGRADED_POINTS, MANUAL_POINTS, {}, {}))
+
+
+def edit(grade_id: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    """The solution's answer ``grade_id`` with each (old, new) applied; old must occur exactly once."""
+    source = _SOLVED[grade_id]
+    for old, new in replacements:
+        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the solution"
+        source = source.replace(old, new)
+    return {grade_id: source}
+
+
+GATES = "i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)"
+BIAS_HH = '+ h_prev @ params["weight_hh"].T + params["bias_hh"])  # (B, 4H)'
+DC_TOTAL = "dc_total = dc + dh * o * (1.0 - tanh_c ** 2)  # (B, H)"
+
 WRONG = {
     # CS231n's stacking: the last two blocks read as o, g instead of g, o.
-    "LSTM gate order i, f, o, g": {
-        "lstm-step": '''\
-def lstm_step(x, h_prev, c_prev, params):
-    """One step of an LSTM."""
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    a_i, a_f, a_o, a_g = np.split(a, 4, axis=1)
-    i, f, o, g = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o), np.tanh(a_g)
-    c = f * c_prev + i * g
-    h = o * np.tanh(c)
-    return h, c
-''',
-    },
-    "LSTM output without the tanh of the cell state": {
-        "lstm-step": '''\
-def lstm_step(x, h_prev, c_prev, params):
-    """One step of an LSTM."""
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
-    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
-    c = f * c_prev + i * g
-    h = o * c
-    return h, c
-''',
-    },
+    "LSTM gate order i, f, o, g": edit("lstm-step", ("a_i, a_f, a_g, a_o = np.split", "a_i, a_f, a_o, a_g = np.split")),
+    "LSTM output without the tanh of the cell state": edit("lstm-step", ("h = o * np.tanh(c)", "h = o * c")),
     # Cho et al. (2014): the reset multiplies h before the product, and b_hn is not reset.
+    "GRU reset applied before the matrix product": edit(
+        "gru-step", ("n = np.tanh(i_n + r * h_n)",
+                     'H = h_prev.shape[1]\n    n = np.tanh(i_n + (r * h_prev) @ params["weight_hh"][2 * H:].T '
+                     '+ params["bias_hh"][2 * H:])')),
+    "GRU with z and 1 - z swapped": edit(
+        "gru-step", ("return (1.0 - z) * n + z * h_prev", "return z * n + (1.0 - z) * h_prev")),
+    "backward: dc_prev misses the forget gate": edit(
+        "lstm-step-backward", ('"c_prev": dc_total * f,', '"c_prev": dc_total,')),
+    # Issue 18: each of these used to get a hint that pointed elsewhere.
+    "LSTM without bias_hh": edit("lstm-step", (BIAS_HH, '+ h_prev @ params["weight_hh"].T)  # (B, 4H)')),
+    "LSTM input gate with tanh": edit("lstm-step", (GATES, GATES.replace("sigmoid(a_i)", "np.tanh(a_i)"))),
+    "backward: forget gate derivative with the wrong sign": edit(
+        "lstm-step-backward", ("dc_total * c_prev * f * (1.0 - f),", "dc_total * c_prev * f * (f - 1.0),")),
+    "backward: dc += in place": edit(
+        "lstm-step-backward", (DC_TOTAL, "dc += dh * o * (1.0 - tanh_c ** 2)  # (B, H)\n    dc_total = dc")),
+    "backward: c's path through h left out": edit("lstm-step-backward", (DC_TOTAL, "dc_total = dc  # (B, H)")),
+    "backward: gates recomputed without bias_hh": edit(
+        "lstm-step-backward", (BIAS_HH, '+ h_prev @ params["weight_hh"].T)  # (B, 4H)')),
+}
+
+_BACKWARD = ("test-lstm-backward-params", "test-lstm-backward-c-prev")
+FAILURES = {
+    "LSTM gate order i, f, o, g": {
+        "test-lstm-step-gate-order": "your code reads the candidate g from rows 15:20 (the output gate o's), the "
+                                     "output gate o from rows 10:15 (the candidate g's)",
+        "test-lstm-step-torch": "the row blocks are in the order i, f, g, o"},
+    "LSTM output without the tanh of the cell state": {
+        cell: "your h is o * c" for cell in ("test-lstm-step-zero-weights", "test-lstm-step-gate-order",
+                                             "test-lstm-step-torch")},
     "GRU reset applied before the matrix product": {
-        "gru-step": '''\
-def gru_step(x, h_prev, params):
-    """One step of a GRU."""
-    H = h_prev.shape[1]
-    W_ih, W_hh, b_ih, b_hh = params["weight_ih"], params["weight_hh"], params["bias_ih"], params["bias_hh"]
-    gi = x @ W_ih.T + b_ih
-    r = sigmoid(gi[:, :H] + h_prev @ W_hh[:H].T + b_hh[:H])
-    z = sigmoid(gi[:, H:2 * H] + h_prev @ W_hh[H:2 * H].T + b_hh[H:2 * H])
-    n = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
-    return (1.0 - z) * n + z * h_prev
-''',
-    },
+        cell: "your reset gate acts before the product" for cell in ("test-gru-step-gates", "test-gru-step-torch")},
     "GRU with z and 1 - z swapped": {
-        "gru-step": '''\
-def gru_step(x, h_prev, params):
-    """One step of a GRU."""
-    gi = x @ params["weight_ih"].T + params["bias_ih"]
-    gh = h_prev @ params["weight_hh"].T + params["bias_hh"]
-    i_r, i_z, i_n = np.split(gi, 3, axis=1)
-    h_r, h_z, h_n = np.split(gh, 3, axis=1)
-    r = sigmoid(i_r + h_r)
-    z = sigmoid(i_z + h_z)
-    n = np.tanh(i_n + r * h_n)
-    return z * n + (1.0 - z) * h_prev
-''',
-    },
+        cell: "you swapped z and 1 - z" for cell in ("test-gru-step-gates", "test-gru-step-torch")},
     "backward: dc_prev misses the forget gate": {
-        "lstm-step-backward": '''\
-def lstm_step_backward(dh, dc, x, h_prev, c_prev, params):
-    """Gradients of one LSTM step."""
-    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
-    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
-    c = f * c_prev + i * g
-    tanh_c = np.tanh(c)
-    dc_total = dc + dh * o * (1.0 - tanh_c ** 2)
-    da = np.concatenate([dc_total * g * i * (1 - i), dc_total * c_prev * f * (1 - f),
-                         dc_total * i * (1 - g ** 2), dh * tanh_c * o * (1 - o)], axis=1)
-    db = da.sum(axis=0)
-    return {"x": da @ params["weight_ih"], "h_prev": da @ params["weight_hh"], "c_prev": dc_total,
-            "weight_ih": da.T @ x, "weight_hh": da.T @ h_prev, "bias_ih": db, "bias_hh": db.copy()}
-''',
-    },
+        "test-lstm-backward-c-prev": "dc_prev should be the total gradient on c times f"},
+    "LSTM without bias_hh": {
+        cell: "your gates ignore bias_hh" for cell in ("test-lstm-step-gate-order", "test-lstm-step-torch")},
+    "LSTM input gate with tanh": {
+        cell: "the input gate i uses tanh: i, f and o use sigmoid" for cell in ("test-lstm-step-gate-order",
+                                                                              "test-lstm-step-torch")},
+    "backward: forget gate derivative with the wrong sign": {
+        "test-lstm-backward-params": "the forget gate f's part of the gradient has the wrong sign"},
+    "backward: dc += in place": {
+        cell: "lstm_step_backward modified its input dc: do not modify your inputs" for cell in _BACKWARD},
+    "backward: c's path through h left out": {
+        cell: "c reaches the loss through dc AND through h" for cell in _BACKWARD},
+    "backward: gates recomputed without bias_hh": {
+        cell: "your backward recomputes the gates without bias_hh" for cell in _BACKWARD},
 }
 
 ALTERNATIVE = {
