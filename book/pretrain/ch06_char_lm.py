@@ -1,6 +1,7 @@
 """Train the character language models of chapter 6 and write book/checkpoints/ch06_char_lm.{pt,json}.
 
-    python book/pretrain/ch06_char_lm.py                  # the chapter's checkpoint (see the .json for the time)
+    python book/pretrain/ch06_char_lm.py                  # the chapter's checkpoint (CPU time per run in the .json)
+    python book/pretrain/ch06_char_lm.py --jobs 3         # the same weights, three runs at a time
     python book/pretrain/ch06_char_lm.py --updates 20 --seeds 0 --cells lstm --out /tmp/small   # a quick check
 
 The data are exactly the chapter's: ``stdlib_corpus(max_chars=300_000, seed=0)``, the first 90% for training,
@@ -130,6 +131,14 @@ def run(task, args):
     return record, {k: v.half() for k, v in model.state_dict().items()}
 
 
+def _relative(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(HERE.parents[1]))
+    except ValueError:
+        return str(path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"])
@@ -164,7 +173,8 @@ def main(argv=None):
             weights[cell] = {"config": config, "state_dict": state_dict}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(weights, args.out.with_suffix(".pt"))
-    meta = {"args": {k: (v if isinstance(v, (int, float, list, dict)) else str(v)) for k, v in vars(args).items()},
+    recorded = dict(vars(args), out=_relative(args.out))  # no machine-specific path in a committed file
+    meta = {"args": {k: (v if isinstance(v, (int, float, list, dict)) else str(v)) for k, v in recorded.items()},
             "runs": records}
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"-> {args.out.with_suffix('.pt')}, {args.out.with_suffix('.json')}")
