@@ -38,7 +38,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ExecutePreprocessor
-from traitlets import Dict, Integer, List, Unicode, default
+from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 KERNELS = Path(__file__).resolve().parent / "kernels"
 KERNEL_NAME = "rnn-sandbox"
@@ -113,6 +113,9 @@ class SandboxedExecute(Execute):
     interrupt_grace = Integer(10, help="Seconds a kernel gets to stop after a cell timeout interrupt.").tag(
         config=True)
     max_output_bytes = Integer(2_000_000, help="Output kept per notebook; the rest is dropped.").tag(config=True)
+    tamper_probe = Bool(True, help="Check the grading machinery after every cell and fail the tests after a change "
+                                   "(a second line behind the trusted judge; tests turn it off to prove the judge "
+                                   "alone).").tag(config=True)
     preload = List(["numpy", "numpy.testing", "math"],
                    help="Modules imported before the first cell, so they are checked from the start.").tag(
         config=True)
@@ -137,7 +140,7 @@ class SandboxedExecute(Execute):
         with self.setup_kernel():
             info = self.wait_for_reply(self.kc.kernel_info())
             self.nb.metadata["language_info"] = info["content"]["language_info"]
-            guard = _Guard(self, nb)
+            guard = _Guard(self, nb) if self.tamper_probe else None
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -165,7 +168,7 @@ class SandboxedExecute(Execute):
                                                      f"ignored the interrupt, so the kernel was stopped. "
                                                      f"It scores 0, as do the cells after it.")
                     continue
-                if tampered_at is None:
+                if guard is not None and tampered_at is None:
                     change = guard.changes()
                     if change:
                         tampered_at = (index, change)
