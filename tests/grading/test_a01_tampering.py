@@ -129,12 +129,24 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("tamper", list(TAMPERING))
 def test_tampering_scores_no_more_than_the_mistake_alone(graded, tamper):
     case, course, scores = graded
+    print("\n" + "\n".join(f"  {s:75s} {sc.code:5g}" for s, sc in sorted(scores.items())
+                           if s.endswith("--" + harness.slug(tamper)[6:]) or "--" not in s))
     worse = {}
     for mutant in case.wrong:
         alone, tampered = scores[harness.slug(mutant)].code, scores[f"{harness.slug(mutant)}--{harness.slug(tamper)[6:]}"].code
         if tampered > alone:
             worse[mutant] = (alone, tampered)
     assert not worse, f"{tamper}: (mistake alone, with tampering) {worse}"
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERING))
+def test_the_tampering_really_ran(graded, tamper):
+    """The tampering code ran without error in the student's kernel: what it changed was in place when the tests ran."""
+    case, course, scores = graded
+    for mutant, replacement in case.wrong.items():
+        nb = nbformat.read(course.autograded_path(f"{harness.slug(mutant)}--{harness.slug(tamper)[6:]}"), as_version=4)
+        cell = next(c for c in nb.cells if harness.nbgrader_meta(c).get("grade_id") in replacement)
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], (mutant, cell.outputs)
 
 
 def test_the_issues_example_scores_like_the_mistake_alone(graded):
