@@ -148,3 +148,15 @@ def test_subclasses_are_named_not_trusted():
 def test_check_calls_are_read_in_order():
     source = 'check("a", f)\n### BEGIN HIDDEN TESTS\ncheck("a", f, seed=7)\ncheck("b", g, seed=8)\n'
     assert trusted_judge.check_calls(source) == [("a", None, "f"), ("a", 7, "f"), ("b", 8, "g")]
+
+
+def test_references_are_computed_once_and_shared_through_the_cache(tmp_path, monkeypatch):
+    """Parallel graders (one process per student) read the solution's references from the cache folder."""
+    source, checker = CASE.source_path, CASE.source_path.parent / "a01_checks.py"
+    calls = [("neuron_step_values", None, "neuron_step")]
+    monkeypatch.setattr(trusted_judge, "_MEMORY", {})
+    first = trusted_judge.references(source, checker, calls, str(tmp_path), 300)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    monkeypatch.setattr(trusted_judge, "_MEMORY", {})
+    monkeypatch.setattr(trusted_judge.subprocess, "run", lambda *a, **k: pytest.fail("computed again"))
+    assert trusted_judge.references(source, checker, calls, str(tmp_path), 300) == first
