@@ -14,7 +14,7 @@ Each assignment ships a checker module beside its notebook (``a01_checks.py``) w
     that reference computed in the student's own kernel (torch or a closed form), so Validate works with no
     grader present.
 
-In the student's kernel :class:`Checker` runs all four and prints one line or raises the judge's error. While
+In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the judge's error. While
 nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the student's function and
 displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
 process against its own references, so nothing the student's process does to numpy, torch or this module can
@@ -28,6 +28,7 @@ import importlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -193,3 +194,21 @@ class Checker:
             judge(case, record, reference(case))
         if seed is None:
             print(m.PASSED.get(name, f"{name}: passed"))
+
+
+def check(name: str, fn: Callable, seed: int | None = None) -> None:
+    """``check(name, fn)`` with the one checker module ``<assignment>_checks.py`` beside the notebook.
+
+    For a setup cell that says ``from rnnlib.checking import check`` instead of naming its module with
+    :class:`Checker`; the notebook's folder must hold exactly one such module.
+    """
+    found = sorted(p.stem for p in Path.cwd().glob("a[0-9][0-9]_checks.py"))
+    if len(found) != 1:
+        raise RuntimeError(f"check() needs exactly one checker module aNN_checks.py beside the notebook, in "
+                           f"{Path.cwd()}; found {found or 'none'}")
+    if found[0] not in _CHECKERS:
+        _CHECKERS[found[0]] = Checker(found[0])
+    _CHECKERS[found[0]](name, fn, seed)
+
+
+_CHECKERS: dict[str, Checker] = {}

@@ -160,3 +160,13 @@ def test_references_are_computed_once_and_shared_through_the_cache(tmp_path, mon
     monkeypatch.setattr(trusted_judge, "_MEMORY", {})
     monkeypatch.setattr(trusted_judge.subprocess, "run", lambda *a, **k: pytest.fail("computed again"))
     assert trusted_judge.references(source, checker, calls, str(tmp_path), 300) == first
+
+
+def test_check_finds_the_checker_module_beside_the_notebook(monkeypatch, capsys):
+    monkeypatch.chdir(CASE.source_path.parent)
+    monkeypatch.syspath_prepend(str(CASE.source_path.parent))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    checking.check("neuron_step_values", solution_functions()["neuron_step"])
+    assert capsys.readouterr().out == "neuron_step: the hand-checked values are right\n"
+    with pytest.raises(AssertionError, match="the bias b is missing"):
+        checking.check("neuron_step_values", solution_functions(CASE.wrong["bias missing"])["neuron_step"])
