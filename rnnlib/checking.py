@@ -14,9 +14,9 @@ Each assignment ships a checker module beside its notebook (``a01_checks.py``) w
     that reference computed in the student's own kernel (torch or a closed form), so Validate works with no
     grader present.
 
-In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the judge's error. While
-nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the student's function and
-displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
+In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the
+judge's error. While nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the
+student's function and displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
 process against its own references, so nothing the student's process does to numpy, torch or this module can
 change a verdict; it can only change the numbers it reports, and those have to be right.
 """

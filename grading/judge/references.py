@@ -2,7 +2,7 @@
 
 Usage (trusted_judge.py runs it, from the solution's folder)::
 
-    python references.py solutions/a01/a01_recurrent_neuron.ipynb solutions/a01/a01_checks.py '[["neuron_step", null, "neuron_step"], ...]'
+    python references.py a01_recurrent_neuron.ipynb a01_checks.py '[["neuron_step", null, "neuron_step"], ...]'
 
 Runs every code cell of the source notebook except its test cells (the setup and the solutions), then for each
 (check, seed, function) computes the checker module's ``cases_<check>`` for that seed and the record

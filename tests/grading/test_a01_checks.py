@@ -88,7 +88,8 @@ def test_validate_references_agree_with_the_solution(grade_id, name):
     reference = getattr(CHECKER, f"reference_{name}")
     fn_name = next(f for n, _, f in dict(CELLS)[grade_id] if n == name)
     for case in getattr(CHECKER, f"cases_{name}")(np.random.default_rng(0)):
-        getattr(CHECKER, f"judge_{name}")(case, reference(case), getattr(CHECKER, f"produce_{name}")(SOLUTION[fn_name], case))
+        solution = getattr(CHECKER, f"produce_{name}")(SOLUTION[fn_name], case)
+        getattr(CHECKER, f"judge_{name}")(case, reference(case), solution)
 
 
 def test_inputs_modified_in_place_fail():

@@ -133,7 +133,8 @@ def test_tampering_scores_no_more_than_the_mistake_alone(graded, tamper):
                            if s.endswith("--" + harness.slug(tamper)[6:]) or "--" not in s))
     worse = {}
     for mutant in case.wrong:
-        alone, tampered = scores[harness.slug(mutant)].code, scores[f"{harness.slug(mutant)}--{harness.slug(tamper)[6:]}"].code
+        alone = scores[harness.slug(mutant)].code
+        tampered = scores[f"{harness.slug(mutant)}--{harness.slug(tamper)[6:]}"].code
         if tampered > alone:
             worse[mutant] = (alone, tampered)
     assert not worse, f"{tamper}: (mistake alone, with tampering) {worse}"

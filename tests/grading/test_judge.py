@@ -29,7 +29,8 @@ CHECKER = trusted_judge.load_checker(CASE.source_path.parent / "a01_checks.py")
 def solution_functions(replacements=None) -> dict:
     namespace = {"np": np}
     code = {nbgrader: src for nbgrader, src in harness.answers(CASE).items()
-            if any(harness.is_code_answer(c) and harness.nbgrader_meta(c)["grade_id"] == nbgrader for c in SOURCE.cells)}
+            if any(harness.is_code_answer(c) and harness.nbgrader_meta(c)["grade_id"] == nbgrader
+                   for c in SOURCE.cells)}
     for source in {**code, **(replacements or {})}.values():
         exec(source, namespace)
     return namespace
