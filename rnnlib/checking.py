@@ -16,9 +16,9 @@ Each assignment ships a checker module beside its notebook (``a01_checks.py``) w
 
 In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the
 judge's error. While nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the
-student's function and displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
-process against its own references, so nothing the student's process does to numpy, torch or this module can
-change a verdict; it can only change the numbers it reports, and those have to be right.
+student's function and displays the records under :data:`MIME`. The grader (grading/judge/) then judges those
+records in its own process against its own references, so nothing the student's process does to numpy, torch or
+this module can change a verdict; it can only change the numbers it reports, and those have to be right.
 """
 
 from __future__ import annotations
