@@ -38,17 +38,26 @@ c.OverwriteCells.add_missing_cells = True
 # Student code runs with the grader's rights unless it is contained: autograde executes it in the sandbox kernel
 # (grading/sandbox/kernels/rnn-sandbox), which also survives dying kernels and flags tampered tests. Named by import
 # string, so only autograding imports it, and fails loudly if grading/sandbox/ is missing.
+# Right after it, the trusted judge (grading/judge/trusted_judge.py) judges every test cell made of check(...) calls
+# in nbgrader's own process, which runs no student code: the student's kernel only recorded what the student's
+# functions returned; the references come from the instructor's solution, the verdicts from solutions/<a>/<a>_checks.py.
 sys.path.insert(0, str(root / "grading" / "sandbox"))
-if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off":
-    c.Autograde.autograde_preprocessors = [
-        "rnn_sandbox.SandboxedExecute",
-        "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
+sys.path.insert(0, str(root / "grading" / "judge"))
+c.TrustedJudge.solutions = str(root / "solutions")
+# The solution's references, computed once per assignment and shared by parallel graders.
+c.TrustedJudge.cache_dir = str(root / ".judge_cache")
+_execute = ["rnn_sandbox.SandboxedExecute"] if os.environ.get("RNN_GRADING_SANDBOX", "on") != "off" else [
+    "nbgrader.preprocessors.Execute"]
+c.Autograde.autograde_preprocessors = [
+    *_execute,
+    "trusted_judge.TrustedJudge",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # The term's tooling (grading/term/): feedback that shows hidden tests' verdicts and messages but not their code, and
 # none of the grader's paths, so an assignment can be reused next term (see the instructor guide).

@@ -38,9 +38,10 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbclient import NotebookClient
 from nbconvert.preprocessors import ExecutePreprocessor
-from traitlets import Dict, Integer, List, Unicode, default
+from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 KERNELS = Path(__file__).resolve().parent / "kernels"
+RECORD_MIME = "application/vnd.rnn-course.check+json"  # rnnlib.checking.MIME, not imported: no rnnlib here
 KERNEL_NAME = "rnn-sandbox"
 
 # Modules whose functions the tests call or compare against; replacing one of their attributes is tampering.
@@ -113,6 +114,9 @@ class SandboxedExecute(Execute):
     interrupt_grace = Integer(10, help="Seconds a kernel gets to stop after a cell timeout interrupt.").tag(
         config=True)
     max_output_bytes = Integer(2_000_000, help="Output kept per notebook; the rest is dropped.").tag(config=True)
+    tamper_probe = Bool(True, help="Check the grading machinery after every cell and fail the tests after a change "
+                                   "(a second line behind the trusted judge; tests turn it off to prove the judge "
+                                   "alone).").tag(config=True)
     preload = List(["numpy", "numpy.testing", "math"],
                    help="Modules imported before the first cell, so they are checked from the start.").tag(
         config=True)
@@ -131,13 +135,13 @@ class SandboxedExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         self._stopped = None  # why the kernel is gone
-        self._output_bytes, self._truncated = 0, False
+        self._output_bytes, self._record_bytes, self._truncated = 0, 0, False
         tampered_at = None
         deadline = time.monotonic() + self.notebook_timeout
         with self.setup_kernel():
             info = self.wait_for_reply(self.kc.kernel_info())
             self.nb.metadata["language_info"] = info["content"]["language_info"]
-            guard = _Guard(self, nb)
+            guard = _Guard(self, nb) if self.tamper_probe else None
             for index, cell in enumerate(self.nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -165,7 +169,7 @@ class SandboxedExecute(Execute):
                                                      f"ignored the interrupt, so the kernel was stopped. "
                                                      f"It scores 0, as do the cells after it.")
                     continue
-                if tampered_at is None:
+                if guard is not None and tampered_at is None:
                     change = guard.changes()
                     if change:
                         tampered_at = (index, change)
@@ -176,6 +180,12 @@ class SandboxedExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {})))
+        if RECORD_MIME in msg.get("content", {}).get("data", {}):
+            # The checks' records (rnnlib.checking) have a budget of their own, so that a notebook that printed
+            # too much still hands its later test cells' results to the trusted judge.
+            self._record_bytes += size
+            if self._record_bytes <= self.max_output_bytes:
+                return super().output(outs, msg, display_id, cell_index)
         self._output_bytes += size
         if self._output_bytes > self.max_output_bytes:
             if not self._truncated:

@@ -5,7 +5,8 @@ exercises/). Each batch builds a temporary course root:
 
     <tmp>/nbgrader_config.py        the repository's config, copied, so every setting is the one graded with;
                                     it derives the course root and gradebook from its own location
-    <tmp>/grading/sandbox/, grading/term/     the grading sandbox it plugs into autograde, and the term's plug-ins, copied
+    <tmp>/grading/sandbox/, judge/, term/   the grading sandbox and the trusted judge it plugs into autograde, and the
+                                    term's plug-ins, copied
     <tmp>/solutions/<aNN>/          the source notebook, copied
     <tmp>/exercises/<aNN>/          written by `nbgrader generate_assignment`, with the gradebook
     <tmp>/submitted/<student>/<aNN>/  one notebook per made-up student, built below
@@ -215,8 +216,8 @@ class Course:
             config += "\n# Added by tests/grading for this temporary course only.\n" + extra_config + "\n"
         (root / "nbgrader_config.py").write_text(config)
         # The config grades in the sandbox of grading/sandbox/, found beside it.
-        # ... and the term's plug-ins of grading/term/ (feedback, late penalties).
-        for tool in ("sandbox", "term"):
+        # ... the trusted judge of grading/judge/, and the term's plug-ins of grading/term/ (feedback, late penalties).
+        for tool in ("sandbox", "judge", "term"):
             shutil.copytree(ROOT / "grading" / tool, root / "grading" / tool, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(case.source_path.parent, root / "solutions" / case.assignment)
         self.env = hermetic_env(root / "home")

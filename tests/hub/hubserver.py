@@ -106,14 +106,16 @@ class Hub:
         return self.home(self.grader) / COURSE
 
     def make_course(self) -> None:
-        """The grader's course folder: the nbgrader config with its plug-ins (grading/sandbox, grading/term), a01's source, PostgreSQL."""
+        """The grader's course folder: the nbgrader config with its plug-ins (grading/sandbox, grading/judge,
+        grading/term), a01's source, PostgreSQL."""
         course = self.course_dir()
         if course.exists():
             shutil.rmtree(course)
         (course / "solutions").mkdir(parents=True)
         shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
-        # The config names plug-ins from both: the sandbox, and the term's feedback, late-penalty and cell tools.
-        for tools in ("sandbox", "term"):
+        # The config names plug-ins from all three: the sandbox, the trusted judge, and the term's feedback,
+        # late-penalty and cell tools.
+        for tools in ("sandbox", "judge", "term"):
             shutil.copytree(REPO / "grading" / tools, course / "grading" / tools, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copytree(REPO / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
         self.pg_url = pgcluster.cluster().create_database(f"hub_{secrets.token_hex(3)}")

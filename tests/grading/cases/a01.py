@@ -1,53 +1,71 @@
-"""Wrong and alternative submissions for a01, used by the grader proofs."""
+"""Wrong and alternative submissions for a01, used by the grader proofs.
+
+Each realistic mistake is a small edit of the solution's answer (``edit``: the text to change must occur exactly
+once), so it cannot drift from the solution it mutates. ``HINTS`` says what the first failing check must name.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
 
 NOTEBOOK = "a01_recurrent_neuron.ipynb"  # file name inside solutions/a01/
 AUTOGRADED_POINTS = 20  # total points of the grade: true code test cells
 MANUAL_POINTS = 6  # total points of the manually graded cells
 
+_MARKER = re.compile(r"^\s*#*\s*(BEGIN|END) SOLUTION\s*$")
+
+
+def _answers() -> dict[str, str]:
+    nb = nbformat.read(Path(__file__).resolve().parents[3] / "solutions" / "a01" / NOTEBOOK, as_version=4)
+    return {c.metadata.nbgrader["grade_id"]: "\n".join(l for l in c.source.split("\n") if not _MARKER.match(l))
+            for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def edit(grade_id: str, old: str, new: str) -> dict[str, str]:
+    """{grade_id: the solution's answer with ``old`` replaced by ``new``}; ``old`` must occur exactly once."""
+    source = _answers()[grade_id]
+    assert source.count(old) == 1, f"{old!r} occurs {source.count(old)} times in the solution of {grade_id}"
+    return {grade_id: source.replace(old, new)}
+
+
 # Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
 # that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
-    "output read from the old state": {"neuron-step": '''
-def neuron_step(x, h_prev, w, u, b, v, c):
-    h = np.tanh(w * h_prev + u * x + b)
-    y = v * h_prev + c
-    return h, y
-'''},
-    "input and recurrent weights swapped": {"neuron-step": '''
-def neuron_step(x, h_prev, w, u, b, v, c):
-    h = np.tanh(u * h_prev + w * x + b)
-    return h, v * h + c
-'''},
-    "off by one in time": {"neuron-forward": '''
-def neuron_forward(x, h0, w, u, b, v, c):
-    T, B = x.shape
-    hs = np.zeros((T, B))
-    h = h0
-    for t in range(T):
-        hs[t] = h
-        h = np.tanh(w * h + u * x[t] + b)
-    return hs, v * hs + c
-'''},
-    "integer state array for integer inputs": {"neuron-forward": '''
-def neuron_forward(x, h0, w, u, b, v, c):
-    hs = np.zeros_like(x)
-    h = h0
-    for t in range(len(x)):
-        h = np.tanh(w * h + u * x[t] + b)
-        hs[t] = h
-    return hs, v * hs + c
-'''},
-    "plain fixed-point iteration": {"fixed-point": '''
-def fixed_point(x, w, u, b):
-    h = 0.0
-    for _ in range(1000):
-        h = np.tanh(w * h + u * x + b)
-    return h
-'''},
-    "|w| < 1 instead of the slope at h*": {"iteration-converges": '''
-def iteration_converges(w, h_star):
-    return abs(w) < 1
-'''},
+    "output read from the old state": edit("neuron-step", "y = v * h + c", "y = v * h_prev + c"),
+    "input and recurrent weights swapped": edit("neuron-step", "np.tanh(w * h_prev + u * x + b)",
+                                                "np.tanh(u * h_prev + w * x + b)"),
+    "bias missing": edit("neuron-step", "np.tanh(w * h_prev + u * x + b)", "np.tanh(w * h_prev + u * x)"),
+    "off by one in time": edit("neuron-forward", "h = np.tanh(w * h + u * x[t] + b)  # (B,)\n        hs[t] = h",
+                               "hs[t] = h\n        h = np.tanh(w * h + u * x[t] + b)"),
+    "integer state array for integer inputs": edit("neuron-forward", "hs = np.empty((T, B))",
+                                                   "hs = np.zeros_like(x)"),
+    "plain fixed-point iteration": edit(
+        "fixed-point", "lo, hi = -1.0, 1.0  # g(lo) >= 0 >= g(hi), and g decreases for w <= 1\n"
+                       "    while hi - lo > 1e-13:\n"
+                       "        mid = 0.5 * (lo + hi)\n"
+                       "        if np.tanh(w * mid + a) - mid > 0:\n"
+                       "            lo = mid\n"
+                       "        else:\n"
+                       "            hi = mid\n"
+                       "    return 0.5 * (lo + hi)",
+        "h = 0.0\n    for _ in range(1000):\n        h = np.tanh(w * h + a)\n    return h"),
+    "bisection with its sign test flipped": edit("fixed-point", "if np.tanh(w * mid + a) - mid > 0:",
+                                                 "if np.tanh(w * mid + a) - mid < 0:"),
+    "|w| < 1 instead of the slope at h*": edit("iteration-converges", "abs(w * (1.0 - h_star**2)) < 1.0",
+                                                 "abs(w) < 1.0"),
+}
+
+# The cause the first failing check must name, for each WRONG mutant (a piece of its message).
+HINTS = {
+    "output read from the old state": "the output is read from the NEW state h",
+    "input and recurrent weights swapped": "w multiplies the state, u the input",
+    "bias missing": "the bias b is missing",
+    "off by one in time": "off by one in time",
+    "integer state array for integer inputs": "an integer x gave an integer hs",
+    "plain fixed-point iteration": "plain iteration cannot converge",
+    "bisection with its sign test flipped": "Check the sign test",
+    "|w| < 1 instead of the slope at h*": "not w alone",
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY

@@ -1,0 +1,214 @@
+"""The graded exercises' checks, seen from the student's notebook: ``check("neuron_step", neuron_step)``.
+
+Each assignment ships a checker module beside its notebook (``a01_checks.py``) with, for every check ``name``:
+
+``cases_<name>(rng)``
+    the inputs, a list of dicts in the order of the function's parameters;
+``produce_<name>(fn, case)``
+    calls ``fn`` on deep copies of one case and returns a *record*: plain data only (see :func:`encode`),
+    with what ``fn`` returned, the exception it raised and the inputs it modified;
+``judge_<name>(case, record, reference)``
+    None, or AssertionError whose first line names the cause; ``reference`` is the record of the instructor's
+    solution on the same case;
+``reference_<name>(case)`` (visible checks)
+    that reference computed in the student's own kernel (torch or a closed form), so Validate works with no
+    grader present.
+
+In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the
+judge's error. While nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the
+student's function and displays the records under :data:`MIME`. The grader (grading/judge/) then judges those
+records in its own process against its own references, so nothing the student's process does to numpy, torch or
+this module can change a verdict; it can only change the numbers it reports, and those have to be right.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+#: The output type that carries a check's records from the student's kernel to the grader.
+MIME = "application/vnd.rnn-course.check+json"
+
+# Array dtypes a record may hold: bools, integers, floats.
+_KINDS = "biuf"
+
+
+# ------------------------------------------------------------------------------------------ records
+
+def encode(value):
+    """``value`` as plain, JSON-able data that says what it was: a float is not an array of shape ()."""
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool or kind is np.bool_:
+        return {"t": "bool", "v": bool(value)}
+    if kind is int or (isinstance(value, np.integer) and kind.__module__ == "numpy"):
+        return {"t": "int", "v": int(value)}
+    if kind is float or (isinstance(value, np.floating) and kind.__module__ == "numpy"):
+        return {"t": "float", "v": float(value), "numpy": kind is not float}
+    if kind is str:
+        return {"t": "str", "v": value}
+    if kind is np.ndarray and value.dtype.kind in _KINDS:
+        return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape), "v": value.ravel().tolist()}
+    if kind in (tuple, list):
+        return {"t": kind.__name__, "v": [encode(v) for v in value]}
+    # Anything else (a tensor, an ndarray subclass, an object with its own __eq__) is named, never trusted.
+    return {"t": "object", "type": f"{kind.__module__}.{kind.__qualname__}"}
+
+
+class Unreadable(AssertionError):
+    """A record that is missing, of the wrong form, or holds something the checks cannot read."""
+
+
+def decode(data):
+    """The value :func:`encode` described, rebuilt from plain data; :class:`Unreadable` for anything else."""
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str):
+        raise Unreadable(f"unreadable record entry {str(data)[:80]!r}")
+    t, v = data["t"], data.get("v")
+    if t == "none":
+        return None
+    if t == "bool" and type(v) is bool:
+        return v
+    if t == "int" and type(v) is int:
+        return v
+    if t == "float" and type(v) in (float, int):
+        return np.float64(v) if data.get("numpy") else float(v)
+    if t == "str" and type(v) is str:
+        return v
+    if t == "array" and type(v) is list:
+        dtype, shape = np.dtype(str(data.get("dtype"))), data.get("shape")
+        if dtype.kind not in _KINDS or not isinstance(shape, list) or not all(type(n) is int for n in shape):
+            raise Unreadable(f"unreadable array of dtype {dtype} and shape {shape!r}")
+        if not all(type(x) in (bool, int, float) for x in v) or len(v) != int(np.prod(shape, dtype=np.int64)):
+            raise Unreadable("unreadable array values")
+        return np.array(v, dtype=dtype).reshape(shape)
+    if t in ("tuple", "list") and type(v) is list:
+        items = [decode(x) for x in v]
+        return tuple(items) if t == "tuple" else items
+    if t == "object" and type(data.get("type")) is str:
+        return Opaque(data["type"])
+    raise Unreadable(f"unreadable record entry of type {t!r}")
+
+
+class Opaque:
+    """Stands for a returned object that a record names but does not hold."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.type_name}>"
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+def call(fn: Callable, case: dict) -> dict:
+    """The record of ``fn(*case.values())``, called on deep copies: what it returned or raised, what it modified."""
+    args = copy.deepcopy(case)
+    record = {"returned": None, "error": None, "modified": []}
+    try:
+        value = fn(*args.values())
+    except Exception as error:  # the student's bug, reported by the judge
+        record["error"] = {"type": type(error).__name__, "message": str(error)[:300]}
+    else:
+        record["returned"] = encode(value)
+    record["modified"] = [k for k in case if not _same(case[k], args[k])]
+    return record
+
+
+def returned(record, what: str, n: int | None = None):
+    """What the function returned, after the checks every function shares.
+
+    ``what`` names the function in messages; with ``n``, the function must return a tuple of ``n`` values.
+    Raises AssertionError (first line: the cause) if the record is unreadable, the function raised, modified
+    its inputs, or returned the wrong number of values.
+    """
+    if not isinstance(record, dict) or not {"returned", "error", "modified"} <= set(record):
+        raise Unreadable(f"{what}: no readable record of this check (the check did not run to its end)")
+    error, modified = record["error"], record["modified"]
+    if error is not None:
+        if not isinstance(error, dict):
+            raise Unreadable(f"{what}: unreadable record")
+        raise AssertionError(f"{what} raised {error.get('type')}: {error.get('message')}")
+    if not isinstance(modified, list):
+        raise Unreadable(f"{what}: unreadable record")
+    if modified:
+        raise AssertionError(f"{what} modified its input {', '.join(map(str, modified))}: "
+                             f"do not change your arguments in place (work on a copy)")
+    value = decode(record["returned"])
+    if n is not None and not (isinstance(value, tuple) and len(value) == n):
+        got = f"a tuple of {len(value)}" if isinstance(value, tuple) else f"{value!r}"[:60]
+        raise AssertionError(f"{what} should return {n} values, got {got}")
+    return value
+
+
+def numeric(value, what: str) -> np.ndarray:
+    """``value`` as a float64 array, or AssertionError naming what it was instead."""
+    if isinstance(value, Opaque) or isinstance(value, (str, list, tuple)) or value is None:
+        raise AssertionError(f"{what} should be a number or a numpy array, got {value!r}"[:200])
+    return np.asarray(value, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------ the student's side
+
+def emit(name: str, seed: int | None, records: Sequence[dict]) -> None:
+    """Display the records in the cell's output, where the grader reads them."""
+    from IPython.display import display
+
+    display({MIME: {"name": name, "seed": seed, "records": json.dumps(records)},
+             "text/plain": f"[{name}: {len(records)} records for the grader]"}, raw=True)
+
+
+class Checker:
+    """``check = Checker("a01_checks")`` in a notebook's setup cell; then ``check("neuron_step", neuron_step)``."""
+
+    def __init__(self, module: str):
+        self.module = importlib.import_module(module)
+
+    def __call__(self, name: str, fn: Callable, seed: int | None = None) -> None:
+        """Run the check ``name`` on ``fn``: with its visible inputs, or with ``seed``'s (a hidden test)."""
+        m = self.module
+        cases = getattr(m, f"cases_{name}")(np.random.default_rng(0 if seed is None else seed))
+        produce = getattr(m, f"produce_{name}")
+        records = [produce(fn, case) for case in cases]
+        if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+            emit(name, seed, records)
+            return
+        reference = getattr(m, f"reference_{name}", None)
+        if reference is None:
+            print(f"{name}: recorded; it is judged when your work is graded")
+            return
+        judge = getattr(m, f"judge_{name}")
+        for case, record in zip(cases, records):
+            judge(case, record, reference(case))
+        if seed is None:
+            print(m.PASSED.get(name, f"{name}: passed"))
+
+
+def check(name: str, fn: Callable, seed: int | None = None) -> None:
+    """``check(name, fn)`` with the one checker module ``<assignment>_checks.py`` beside the notebook.
+
+    For a setup cell that says ``from rnnlib.checking import check`` instead of naming its module with
+    :class:`Checker`; the notebook's folder must hold exactly one such module.
+    """
+    found = sorted(p.stem for p in Path.cwd().glob("a[0-9][0-9]_checks.py"))
+    if len(found) != 1:
+        raise RuntimeError(f"check() needs exactly one checker module aNN_checks.py beside the notebook, in "
+                           f"{Path.cwd()}; found {found or 'none'}")
+    if found[0] not in _CHECKERS:
+        _CHECKERS[found[0]] = Checker(found[0])
+    _CHECKERS[found[0]](name, fn, seed)
+
+
+_CHECKERS: dict[str, Checker] = {}
