@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "book" / "pretrain" / "ch08_gru_lstm_seeds.py"
 RESULTS = ROOT / "book" / "checkpoints" / "ch08_gru_lstm_seeds.json"
@@ -33,6 +35,7 @@ def check_complete(record, cfg):
             assert all(len(c) == settings["updates"] // settings["eval_every"] for c in curves)
 
 
+@pytest.mark.slow
 def test_quick_run_is_complete_and_repeatable(tmp_path):
     script = load_script()
     first, second = quick_run(tmp_path / "a"), quick_run(tmp_path / "b")
