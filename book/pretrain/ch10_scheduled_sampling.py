@@ -73,7 +73,7 @@ def build_model(src_vocab, tgt_vocab, seed):
 def greedy_tokens(model, batch):
     """Greedy decoding padded with <eos> to the target length T: (T, B)."""
     T = batch.tgt.shape[0]
-    out, _ = model.greedy_decode(batch.src, batch.src_lengths, max_len=T)  # (T', B)
+    out = model.generate(batch.src, max_len=T, temperature=0, lengths=batch.src_lengths)  # (T', B)
     return torch.cat([out, torch.full((T - out.shape[0], out.shape[1]), EOS_ID)])
 
 

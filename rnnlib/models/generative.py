@@ -232,10 +232,6 @@ class CharLM(nn.Module):
         out, state = self.rnn(self.embedding(tokens), state)  # (T, B, H)
         return self.head(self.dropout(out)), state
 
-    # Kept while chapter 6 still calls it; generate(prefix, max_len, temperature, generator=...) replaces it.
-    def sample(self, prefix, n, temperature=1.0, generator=None):
-        return self.generate(prefix, max_len=n, temperature=temperature, generator=generator)
-
     def generate(self, prefix, max_len: int, temperature: float = 1.0, eos: int | None = None,
                  generator: torch.Generator | None = None, allowed=None) -> torch.Tensor:
         r"""Continue ``prefix`` with up to ``max_len`` tokens drawn one at a time, stopping after ``eos``.

@@ -331,9 +331,3 @@ class Seq2Seq(nn.Module):
                 weights.append(w)
                 token = tokens[t]
             return torch.stack(weights)  # (T', S, B)
-
-    # Kept while chapters 10 and 12 still call it; generate() and attention_weights() replace it.
-    def greedy_decode(self, src, src_lengths, max_len):
-        tokens = self.generate(src, max_len, temperature=0.0, lengths=src_lengths)
-        weights = None if self.decoder.attention is None else self.attention_weights(src, tokens, src_lengths)
-        return tokens, weights

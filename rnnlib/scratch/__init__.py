@@ -6,13 +6,10 @@ outputs and a cache; every ``*_backward(douts, cache)`` returns a dict of gradie
 """
 
 from rnnlib.scratch.attention import (
-    additive_attention,
     additive_attention_backward,
     additive_attention_forward,
-    dot_attention,
     dot_attention_backward,
     dot_attention_forward,
-    general_attention,
     general_attention_backward,
     general_attention_forward,
 )
@@ -31,10 +28,8 @@ from rnnlib.scratch.gru import gru_backward, gru_forward, gru_step_backward, gru
 from rnnlib.scratch.losses import (
     affine_backward,
     affine_forward,
-    mse_loss,
     mse_loss_backward,
     mse_loss_forward,
-    softmax_cross_entropy,
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
@@ -52,14 +47,12 @@ from rnnlib.scratch.scan import (
 )
 
 __all__ = [
-    "additive_attention", "additive_attention_backward", "affine_backward", "affine_forward",
-    "bidirectional_backward", "bidirectional_forward", "dot_attention", "dot_attention_backward",
-    "general_attention", "general_attention_backward", "gru_backward", "gru_forward", "gru_step_backward",
+    "additive_attention_backward", "additive_attention_forward", "affine_backward", "affine_forward",
+    "bidirectional_backward", "bidirectional_forward", "dot_attention_backward", "dot_attention_forward",
+    "general_attention_backward", "general_attention_forward", "gru_backward", "gru_forward", "gru_step_backward",
     "gru_step_forward", "lstm_backward", "lstm_forward", "lstm_step_backward", "lstm_step_forward",
-    "mse_loss", "mse_loss_backward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward",
-    "softmax_cross_entropy", "softmax_cross_entropy_backward",
-    "dot_attention_forward", "general_attention_forward", "additive_attention_forward", "mse_loss_forward",
-    "softmax_cross_entropy_forward",
+    "mse_loss_backward", "mse_loss_forward", "rnn_backward", "rnn_forward", "rnn_step_backward",
+    "rnn_step_forward", "softmax_cross_entropy_backward", "softmax_cross_entropy_forward",
     "blelloch_scan", "combine", "hillis_steele_scan", "linear_scan_backward", "linear_scan_forward",
     "log_space_scan", "scan_levels", "sequential_scan",
     "ctc_forward", "ctc_backward", "ctc_posteriors", "extend_labels", "ctc_collapse", "ctc_greedy_decode",

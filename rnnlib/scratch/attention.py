@@ -301,8 +301,3 @@ def additive_attention_backward(dcontext, cache):
         "v": dv,
     }
 
-
-# The names before the *_forward rule; kept while chapters and exercises still use them.
-dot_attention = dot_attention_forward
-general_attention = general_attention_forward
-additive_attention = additive_attention_forward

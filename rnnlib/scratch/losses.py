@@ -237,7 +237,3 @@ def mse_loss_backward(dloss, cache):
     check_cache(cache, MSECache, "mse_loss_forward")
     return {"pred": 2.0 * _check_dloss(dloss) * cache.scale * cache.diff}
 
-
-# The names before the *_forward rule; kept while chapters and exercises still use them.
-softmax_cross_entropy = softmax_cross_entropy_forward
-mse_loss = mse_loss_forward

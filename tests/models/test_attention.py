@@ -50,10 +50,10 @@ def scratch_attend(kind, module, q, k, v, mask):
     """The numpy reference of ``module``, with the module's weights copied over."""
     params = module.scratch_params()
     if kind in ("dot", "scaled_dot"):
-        return scratch.dot_attention(q, k, v, mask, scaled=kind == "scaled_dot")
+        return scratch.dot_attention_forward(q, k, v, mask, scaled=kind == "scaled_dot")
     if kind == "general":
-        return scratch.general_attention(q, k, v, params["weight"], mask)
-    return scratch.additive_attention(q, k, v, params, mask)
+        return scratch.general_attention_forward(q, k, v, params["weight"], mask)
+    return scratch.additive_attention_forward(q, k, v, params, mask)
 
 
 @pytest.mark.parametrize("masked", [False, True])

@@ -169,10 +169,11 @@ def test_bad_inputs_raise():
         VectorToSequence(F, H, V, bos=V)
 
 
-def test_char_lm_generate_draws_like_sample_and_stops_at_eos():
+def test_char_lm_generate_is_reproducible_and_stops_at_eos():
     model = CharLM(7, 5, 8, cell="lstm", generator=gen(0))
     free = model.generate([1, 2], 40, temperature=1.0, generator=gen(3))
-    assert torch.equal(free, model.sample([1, 2], 40, generator=gen(3)))
+    assert torch.equal(free, model.generate([1, 2], 40, generator=gen(3)))
+    assert not torch.equal(free, model.generate([1, 2], 40, generator=gen(4)))
     eos = int(free[10])
     first = free.tolist().index(eos)
     cut = model.generate([1, 2], 40, temperature=1.0, eos=eos, generator=gen(3))

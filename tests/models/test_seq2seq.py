@@ -241,11 +241,3 @@ def test_sampling_follows_the_generator():
     src = tokens((S, B))
     a, b, c = (model.generate(src, 6, temperature=1.5, lengths=LENGTHS, generator=gen(s)) for s in (1, 1, 2))
     assert torch.equal(a, b) and not torch.equal(a, c)
-
-
-def test_greedy_decode_is_generate_at_temperature_zero_with_its_weights():
-    model = build("gru", "additive")
-    src = tokens((S, B))
-    out, weights = model.greedy_decode(src, LENGTHS, 6)
-    assert torch.equal(out, model.generate(src, 6, temperature=0, lengths=LENGTHS))
-    assert torch.equal(weights, model.attention_weights(src, out, LENGTHS))

@@ -206,9 +206,3 @@ def test_bad_input_raises(call, message):
 def test_backward_refuses_a_foreign_cache(backward):
     with pytest.raises(ValueError, match="cache must be the"):
         backward(1.0, (np.zeros(2), np.zeros(2)))
-
-
-def test_names_before_the_forward_rule_still_work():
-    from rnnlib.scratch import losses
-
-    assert losses.mse_loss is mse_loss_forward and losses.softmax_cross_entropy is softmax_cross_entropy_forward
