@@ -238,9 +238,9 @@ def forecast(history_series, truth, prediction, split_index: int | None = None, 
     ----------
     history_series : array, shape (N,)
         Observed values at times 0, ..., N-1.
-    truth : array, shape (K,)
+    truth : array, shape (J,)
         True values at times ``split_index``, ..., ``split_index + K - 1``.
-    prediction : array, shape (K,)
+    prediction : array, shape (J,)
         Predicted values at the same times.
     split_index : int, optional
         First held-out time step, between 0 and N; default N (the held-out part follows the history).
@@ -255,7 +255,7 @@ def forecast(history_series, truth, prediction, split_index: int | None = None, 
     truth = _array("truth", truth, (1,))
     prediction = _array("prediction", prediction, (1,))
     if truth.shape != prediction.shape or truth.size == 0:
-        raise ValueError(f"truth and prediction must be non-empty and of one shape (K,), got {truth.shape} and "
+        raise ValueError(f"truth and prediction must be non-empty and of one shape (J,), got {truth.shape} and "
                          f"{prediction.shape}")
     split = series.size if split_index is None else split_index
     if not 0 <= split <= series.size:

@@ -4,7 +4,7 @@ Symbols: B batch, C image channels, P_h x P_w pixels, h x w the feature grid, L 
 per location, T caption tokens, E word embedding size, H decoder units, A attention units, V vocabulary.
 
 :class:`ConvEncoder` maps images (B, C, P_h, P_w) (channels first, as ``torch.nn.Conv2d`` wants) to a grid of
-annotation vectors :math:`a_1, \dots, a_L`, laid out like an encoder's states, (L, B, D), locations in reading
+annotation vectors :math:`a_1, \dots, a_S`, laid out like an encoder's states, (S, B, D), locations in reading
 order (row by row). :class:`Captioner` writes the caption with :class:`rnnlib.models.seq2seq.Decoder` in one of
 two ways:
 
@@ -15,9 +15,9 @@ two ways:
 
   .. math::
 
-      c_t, \alpha_t &= \mathrm{attend}(s_{t-1}, a_{1:L}), \\
-      s_t &= \mathrm{cell}([e(y_{t-1}); c_t], s_{t-1}), \\
-      \mathrm{logits}_t &= W_o [s_t; c_t] + b_o .
+      \mathrm{ctx}_t, \alpha_t &= \mathrm{attend}(s_{t-1}, a_{1:S}), \\
+      s_t &= \mathrm{cell}([e(y_{t-1}); \mathrm{ctx}_t], s_{t-1}), \\
+      \mathrm{logits}_t &= W_o [s_t; \mathrm{ctx}_t] + b_o .
 
 * ``attention=False``, the image as one vector, as in "Show and Tell" (Vinyals et al., 2015) and Chapter 10's
   context vector: :math:`s_0 = \tanh(W_0 \operatorname{vec}(a) + b_0)` from the whole flattened grid (so no
@@ -93,7 +93,7 @@ class ConvEncoder(nn.Module):
 
         Returns
         -------
-        grid : Tensor, shape (L, B, D)
+        grid : Tensor, shape (S, B, D)
             Location l = i w + j is row i, column j of the feature map.
         """
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != self.in_channels \
@@ -102,7 +102,7 @@ class ConvEncoder(nn.Module):
             raise ValueError(f"images must be a float tensor of shape (B, C, P_h, P_w) with C={self.in_channels} "
                              f"and at least 4 x 4 pixels, got {got}")
         features = self.net(images)  # (B, D, h, w)
-        return features.flatten(2).permute(2, 0, 1)  # (L, B, D), locations row by row
+        return features.flatten(2).permute(2, 0, 1)  # (S, B, D), locations row by row
 
 
 class Captioner(nn.Module):
@@ -162,7 +162,7 @@ class Captioner(nn.Module):
         return self.decoder.attention is not None
 
     def encode(self, images: torch.Tensor, lengths=None, src_mask: torch.Tensor | None = None):
-        """Read the images once: the decoder's first state, the grid (L, B, D) and a mask (L, B), all True.
+        """Read the images once: the decoder's first state, the grid (S, B, D) and a mask (S, B), all True.
 
         The signature of :meth:`rnnlib.models.seq2seq.Seq2Seq.encode`, so that
         :func:`rnnlib.models.decoding.beam_decode` runs on either; every location is real, so ``lengths`` and
@@ -171,9 +171,9 @@ class Captioner(nn.Module):
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or tuple(images.shape[2:]) != self.image_size:
             got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
             raise ValueError(f"images must have shape (B, C, P_h, P_w) with (P_h, P_w)={self.image_size}, got {got}")
-        grid = self.encoder(images)  # (L, B, D)
+        grid = self.encoder(images)  # (S, B, D)
         summary = grid.amax(0) if self.attention else grid.transpose(0, 1).flatten(1)  # (B, D) or (B, L*D)
-        _, mask = lengths_and_mask(lengths, src_mask, *grid.shape[:2], grid.device)  # (L, B)
+        _, mask = lengths_and_mask(lengths, src_mask, *grid.shape[:2], grid.device)  # (S, B)
         if not bool(mask.all()):
             raise ValueError("every location of an image's grid is real: lengths and src_mask must cover all L")
         return self.decoder.init_state(torch.tanh(self.init(summary))), grid, mask
@@ -203,7 +203,7 @@ class Captioner(nn.Module):
         token = torch.full_like(tokens[0], self.bos)  # (B,)
         logits, weights = [], []
         for t in range(tokens.shape[0]):
-            step_logits, state, w = self.decoder.step(token, state, grid, mask)  # (B, V), _, (L, B)
+            step_logits, state, w = self.decoder.step(token, state, grid, mask)  # (B, V), _, (S, B)
             logits.append(step_logits)
             weights.append(w)
             token = tokens[t]

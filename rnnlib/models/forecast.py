@@ -1,6 +1,6 @@
 r"""Forecasting with a recurrent network: the next K values after a window, or the next value at every step.
 
-Shapes are time-major. Symbols: T time steps, B batch, D input features, H hidden units, K forecast horizon.
+Shapes are time-major. Symbols: T time steps, B batch, D input features, H hidden units, J forecast horizon.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ class SequenceRegressor(nn.Module):
     cell : {"rnn", "lstm", "gru"}
         Recurrent layer.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     dropout : float
         Dropout between stacked layers and on the states before the output layer.
     per_step : bool
         Make :meth:`forward` predict the next value at every step, (T, B, out_features), instead of the
-        next K values after the last step, (B, K, out_features).
+        next J values after the last step, (B, J, out_features).
     nonlinearity : {"tanh", "relu"}
         For ``cell="rnn"`` only.
     generator : torch.Generator, optional
@@ -81,7 +81,7 @@ class SequenceRegressor(nn.Module):
 
         Returns
         -------
-        Tensor, shape (B, K, out_features), or (T, B, out_features) with ``per_step``
+        Tensor, shape (B, J, out_features), or (T, B, out_features) with ``per_step``
             The K values following step T-1; with ``per_step``, at each step t the prediction of the value
             at t+1, made from steps 0..t only.
         """
@@ -89,7 +89,7 @@ class SequenceRegressor(nn.Module):
         out, _ = self.rnn(x)  # (T, B, H)
         if self.per_step:
             return self._predict(out)[:, :, 0]  # (T, B, out_features)
-        return self._predict(out[-1])  # (B, K, out_features)
+        return self._predict(out[-1])  # (B, J, out_features)
 
     def forecast(self, x: torch.Tensor, max_len: int) -> torch.Tensor:
         """Continue the series for ``max_len`` steps, feeding each prediction back in as the next input.

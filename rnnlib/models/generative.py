@@ -30,7 +30,7 @@ def detach_state(state):
 
     Parameters
     ----------
-    state : Tensor of shape (L, B, H), a pair of them for an LSTM, or None
+    state : Tensor of shape (M, B, H), a pair of them for an LSTM, or None
 
     Returns
     -------
@@ -44,8 +44,8 @@ def detach_state(state):
 
 
 def _check_state(state, rnn: nn.RNNBase, B: int) -> None:
-    """Raise a ValueError unless ``state`` fits ``rnn`` for a batch of B: (L, B, H), a pair for an LSTM."""
-    expected = f"(L, B, H) with L={rnn.num_layers}, B={B}, H={rnn.hidden_size}"
+    """Raise a ValueError unless ``state`` fits ``rnn`` for a batch of B: (M, B, H), a pair for an LSTM."""
+    expected = f"(M, B, H) with M={rnn.num_layers}, B={B}, H={rnn.hidden_size}"
     shape = (rnn.num_layers, B, rnn.hidden_size)
     if isinstance(rnn, nn.LSTM):
         if not isinstance(state, tuple) or len(state) != 2:
@@ -77,7 +77,7 @@ class VectorToSequence(nn.Module):
     embed_size : int, optional
         E, size of the embedding of the previous token; H when omitted.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     generator : torch.Generator, optional
         Source of the initial weights (see :func:`rnnlib.models.cells.init_like_torch`).
     """
@@ -105,12 +105,12 @@ class VectorToSequence(nn.Module):
 
         Returns
         -------
-        Tensor of shape (L, B, H), or a pair ``(h, c)`` of them for an LSTM
+        Tensor of shape (M, B, H), or a pair ``(h, c)`` of them for an LSTM
         """
         F = self.in_features
         check_shape("vec", vec, (None, F), f"(B, in_features) with in_features={F}")
-        B, L, H = vec.shape[0], self.rnn.num_layers, self.rnn.hidden_size
-        h0 = torch.tanh(self.bridge(vec)).view(B, L, H).transpose(0, 1).contiguous()  # (L, B, H)
+        B, M, H = vec.shape[0], self.rnn.num_layers, self.rnn.hidden_size
+        h0 = torch.tanh(self.bridge(vec)).view(B, M, H).transpose(0, 1).contiguous()  # (M, B, H)
         return (h0, torch.zeros_like(h0)) if isinstance(self.rnn, nn.LSTM) else h0
 
     def forward(self, vec: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -187,7 +187,7 @@ class CharLM(nn.Module):
     cell : {"rnn", "lstm", "gru"}
         Recurrent layer.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     dropout : float
         Dropout between stacked layers and on the outputs before the output layer.
     generator : torch.Generator, optional
@@ -216,14 +216,14 @@ class CharLM(nn.Module):
         ----------
         tokens : Tensor, shape (T, B), int64
             Input token ids; the targets are the same text shifted by one step.
-        state : Tensor of shape (L, B, H), or a pair of them for an LSTM, optional
+        state : Tensor of shape (M, B, H), or a pair of them for an LSTM, optional
             State to continue from; zeros when omitted.
 
         Returns
         -------
         logits : Tensor, shape (T, B, V)
             ``logits[t]`` scores the token at step t + 1.
-        state : Tensor of shape (L, B, H), or a pair of them for an LSTM
+        state : Tensor of shape (M, B, H), or a pair of them for an LSTM
             State after the last step.
         """
         check_tokens("tokens", tokens, 2, "(T, B)")

@@ -89,10 +89,10 @@ class MinGRU(nn.Module):
             init_like_torch(self, generator)
 
     def _initial(self, B: int, h0, like: torch.Tensor) -> torch.Tensor:
-        L, H = self.num_layers, self.hidden_size
+        M, H = self.num_layers, self.hidden_size
         if h0 is None:
-            return like.new_zeros(L, B, H)
-        check_shape("h0", h0, (L, B, H), f"(L, B, H) with L={L}, B={B}, H={H}")
+            return like.new_zeros(M, B, H)
+        check_shape("h0", h0, (M, B, H), f"(M, B, H) with M={M}, B={B}, H={H}")
         return h0
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None, parallel: bool = True):
@@ -101,7 +101,7 @@ class MinGRU(nn.Module):
         Parameters
         ----------
         x : Tensor, shape (T, B, D)
-        h0 : Tensor, shape (L, B, H), optional
+        h0 : Tensor, shape (M, B, H), optional
             Initial states; zeros when omitted.
         parallel : bool
             Solve each layer's recurrence with :func:`parallel_scan` (True) or with a Python loop over
@@ -111,7 +111,7 @@ class MinGRU(nn.Module):
         -------
         out : Tensor, shape (T, B, H)
             States of the last layer at every step.
-        h_n : Tensor, shape (L, B, H)
+        h_n : Tensor, shape (M, B, H)
             Every layer's state after the last step.
         """
         check_shape("x", x, (None, None, self.input_size), f"(T, B, D) with D={self.input_size}")
@@ -138,14 +138,14 @@ class MinGRU(nn.Module):
         Parameters
         ----------
         x : Tensor, shape (B, D)
-        h : Tensor, shape (L, B, H), optional
+        h : Tensor, shape (M, B, H), optional
             States after the previous step; zeros when omitted.
 
         Returns
         -------
         out : Tensor, shape (B, H)
             The last layer's new state.
-        h : Tensor, shape (L, B, H)
+        h : Tensor, shape (M, B, H)
             Every layer's new state.
         """
         check_shape("x", x, (None, self.input_size), f"(B, D) with D={self.input_size}")

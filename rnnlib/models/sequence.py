@@ -1,7 +1,7 @@
 r"""Recurrent networks that read a sequence: classify it, or tag every step.
 
 Shapes are time-major. Symbols: T time steps, B batch, D input features, H hidden units, L layers, V
-vocabulary, E embedding size, C classes, K forecast horizon.
+vocabulary, E embedding size, C classes, J forecast horizon.
 
 Both models, and :class:`rnnlib.models.forecast.SequenceRegressor`, are built on ``torch.nn.RNN``,
 ``torch.nn.LSTM`` or ``torch.nn.GRU`` through :func:`make_rnn`. Batches of sequences of different lengths are padded to a common T and passed with their
@@ -34,7 +34,7 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, 
     hidden_size : int
         H, hidden units per direction.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     bidirectional : bool
         Add a second layer that reads the sequence backwards; outputs then have 2H features.
     dropout : float
@@ -89,7 +89,7 @@ class SequenceReader(nn.Module):
     cell : {"rnn", "lstm", "gru"}
         Recurrent layer.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     bidirectional : bool
         Read the sequence in both directions.
     dropout : float
@@ -190,7 +190,7 @@ class SequenceClassifier(_ReadThenScore):
     cell : {"rnn", "lstm", "gru"}
         Recurrent layer.
     num_layers : int
-        L, stacked layers.
+        M, stacked layers.
     bidirectional : bool
         Summarise with the forward state at each sequence's last step concatenated to the backward state at
         step 0.

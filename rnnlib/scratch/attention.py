@@ -5,7 +5,7 @@ Every variant computes scores :math:`s_t` for :math:`t = 1, \dots, T`, then
 
 .. math::
 
-    \alpha_t = \frac{m_t \exp(s_t)}{\sum_{u} m_u \exp(s_u)}, \qquad c = \sum_t \alpha_t v_t,
+    \alpha_t = \frac{m_t \exp(s_t)}{\sum_{u} m_u \exp(s_u)}, \qquad \mathrm{ctx} = \sum_t \alpha_t v_t,
 
 where :math:`m_t \in \{0, 1\}` is the mask (1 where position t may be attended). The variants differ only in
 the score: dot and general (Luong, Pham and Manning, 2015), scaled dot (Vaswani et al., 2017) and additive

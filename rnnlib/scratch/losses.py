@@ -102,7 +102,7 @@ def _kept(name, m):
 
 
 def softmax_cross_entropy_forward(logits, targets, mask=None):
-    r"""Mean cross-entropy of a softmax over V classes at every kept (t, b).
+    r"""Mean cross-entropy of a softmax over V tokens (or C classes) at every kept (t, b).
 
     .. math::
 

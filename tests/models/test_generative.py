@@ -154,7 +154,7 @@ def test_bad_inputs_raise():
         model.generate([V], 5)
     with pytest.raises(ValueError, match=r"tokens must have shape \(T, B\)"):
         model(tokens((T, B, 1)))
-    with pytest.raises(ValueError, match=r"state\[0\] \(h\) must have shape \(L, B, H\)"):
+    with pytest.raises(ValueError, match=r"state\[0\] \(h\) must have shape \(M, B, H\)"):
         model(tokens((T, B)), (torch.zeros(1, B + 1, H), torch.zeros(1, B + 1, H)))
     with pytest.raises(ValueError, match=r"pair \(h, c\)"):
         model(tokens((T, B)), torch.zeros(1, B, H))

@@ -66,7 +66,7 @@ def test_bad_input_is_named():
     model = make(3, 4, 2)
     with pytest.raises(ValueError, match=r"x must have shape \(T, B, D\) with D=3"):
         model(torch.zeros(5, 2, 4, dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"h0 must have shape \(L, B, H\) with L=2, B=2, H=4"):
+    with pytest.raises(ValueError, match=r"h0 must have shape \(M, B, H\) with M=2, B=2, H=4"):
         model(torch.zeros(5, 2, 3, dtype=torch.float64), torch.zeros(1, 2, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="at least one time step"):
         model(torch.zeros(0, 2, 3, dtype=torch.float64))

@@ -159,7 +159,7 @@ def test_bad_inputs(rng):
         ctc_forward(lp, tg, np.array([5, 4]), tl)
     with pytest.raises(ValueError, match=r"target_lengths must lie in \[0, 2\]"):
         ctc_forward(lp, tg, il, np.array([3, 1]))
-    with pytest.raises(ValueError, match=r"targets must be an integer array of shape \(B, S\)"):
+    with pytest.raises(ValueError, match=r"targets must be an integer array of shape \(B, U\)"):
         ctc_forward(lp, tg.astype(float), il, tl)
     with pytest.raises(ValueError, match=r"input_lengths must be an integer array of shape \(B,\)"):
         ctc_forward(lp, tg, np.array([4]), tl)
