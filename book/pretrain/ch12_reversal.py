@@ -1,6 +1,6 @@
 """Reverse long random strings with and without attention, several seeds: book/checkpoints/ch12_reversal.*.
 
-    python book/pretrain/ch12_reversal.py --jobs 2           # the chapter's numbers (about 15 min on 2 busy cores)
+    python book/pretrain/ch12_reversal.py --jobs 3           # the chapter's numbers (about 20 CPU minutes in all)
     python book/pretrain/ch12_reversal.py --updates 20 --seeds 1 --max-len 12 --per-length 4 --out /tmp/small
                                                              # a quick check
 
