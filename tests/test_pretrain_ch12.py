@@ -36,12 +36,13 @@ def test_score_counts_characters_and_exact_matches(script):
     class Echo(torch.nn.Module):
         """Writes the reversed source, except a "t" (in no test string) as the first character: one error each."""
 
-        def greedy_decode(self, src, src_lengths, max_len):
+        def generate(self, src, max_len, temperature=1.0, lengths=None):
+            assert temperature == 0, "scoring decodes greedily"
             out = torch.full((max_len, src.shape[1]), script.EOS_ID)
-            for b, L in enumerate(src_lengths.tolist()):
+            for b, L in enumerate(lengths.tolist()):
                 out[:L, b] = src[:L, b].flip(0)
                 out[0, b] = script.VOCAB.stoi["t"]
-            return out, None
+            return out
 
     strings = ["abcd", "abcde"]
     exact, chars = script.score(Echo(), strings)

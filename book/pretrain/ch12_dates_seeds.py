@@ -58,7 +58,7 @@ def exact_match(model, dataset) -> float:
     model.eval()
     right = []
     for batch in DataLoader(dataset, 500, collate_fn=collate_seq2seq):
-        tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, MAX_LEN)  # (T', B)
+        tokens = model.generate(batch.src, MAX_LEN, temperature=0, lengths=batch.src_lengths)  # (T', B)
         T = batch.tgt.shape[0]
         padded = F.pad(tokens, (0, 0, 0, T - tokens.shape[0]), value=EOS_ID)  # (T, B)
         right.append(((padded == batch.tgt) | ~batch.tgt_mask).all(0))

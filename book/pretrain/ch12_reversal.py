@@ -81,7 +81,7 @@ def score(model, strings: list[str], batch_size: int = 500):
         part = strings[i:i + batch_size]
         batch = as_batch(part)
         T = batch.tgt.shape[0]
-        tokens, _ = model.greedy_decode(batch.src, batch.src_lengths, T)  # (T', b)
+        tokens = model.generate(batch.src, T, temperature=0, lengths=batch.src_lengths)  # (T', b)
         tokens = F.pad(tokens, (0, 0, 0, T - tokens.shape[0]), value=EOS_ID)  # (T, b)
         hit = (tokens == batch.tgt) & batch.tgt_mask  # (T, b), <eos> counted as a position
         exact.append((hit | ~batch.tgt_mask).all(0))
