@@ -4,13 +4,14 @@
 Also the forward pass that the assignment gives (``rnn_step_forward``, ``rnn_forward`` and their caches), which
 the notebook's setup cell imports from here.
 
-For each check ``name``: ``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)``
-calls your function on copies of them and records what it returned (plain data), ``judge_<name>(case, record,
-reference)`` compares that record with the instructor's solution's and raises an AssertionError whose first line
-says what looks wrong, and ``reference_<name>(case)`` computes the solution's record here, with torch autograd or a
-closed form, so that the checks run in your own notebook. Each diagnosis is made only once its cause is
-established: the judge recomputes what the suspected mistake would give and names it only if your numbers match.
-When your work is graded, the judging happens again with the instructor's copy of this file.
+For each check ``name`` (run by rnnlib.checking: ``check = Checker("a03_checks")`` in the setup cell):
+``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
+copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
+record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
+``reference_<name>(case)`` computes the solution's record here, with torch autograd or a closed form, so that the
+checks run in your own notebook. Each diagnosis is made only once its cause is established: the judge recomputes
+what the suspected mistake would give and names it only if your numbers match. When your work is graded, the
+judging happens again with the instructor's copy of this file.
 """
 
 from __future__ import annotations
