@@ -15,10 +15,11 @@ Each assignment ships a checker module beside its notebook (``a01_checks.py``) w
     grader present.
 
 In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the
-judge's error. While nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the
-student's function and displays the records under :data:`MIME`. The grader (grading/judge/) then judges those
-records in its own process against its own references, so nothing the student's process does to numpy, torch or
-this module can change a verdict; it can only change the numbers it reports, and those have to be right.
+judge's error as a :class:`CheckFailed`, shown as its message alone (no traceback through the checks). While
+nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the student's function and
+displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
+process against its own references, so nothing the student's process does to numpy, torch or this module can
+change a verdict; it can only change the numbers it reports, and those have to be right.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import copy
 import importlib
 import json
 import os
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -58,7 +60,10 @@ def encode(value):
         return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape), "v": value.ravel().tolist()}
     if kind in (tuple, list):
         return {"t": kind.__name__, "v": [encode(v) for v in value]}
-    # Anything else (a tensor, an ndarray subclass, an object with its own __eq__) is named, never trusted.
+    if kind is dict and all(type(k) is str for k in value):  # e.g. gradients by name
+        return {"t": "dict", "v": {k: encode(v) for k, v in value.items()}}
+    # Anything else (a tensor, an ndarray subclass, an object with its own __eq__, a dict subclass or one whose
+    # keys are not plain strings) is named, never trusted.
     return {"t": "object", "type": f"{kind.__module__}.{kind.__qualname__}"}
 
 
@@ -91,6 +96,8 @@ def decode(data):
     if t in ("tuple", "list") and type(v) is list:
         items = [decode(x) for x in v]
         return tuple(items) if t == "tuple" else items
+    if t == "dict" and type(v) is dict and all(type(k) is str for k in v):
+        return {k: decode(x) for k, x in v.items()}
     if t == "object" and type(data.get("type")) is str:
         return Opaque(data["type"])
     raise Unreadable(f"unreadable record entry of type {t!r}")
@@ -113,12 +120,16 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and (a == b or (a != a and b != b))
 
 
-def call(fn: Callable, case: dict) -> dict:
-    """The record of ``fn(*case.values())``, called on deep copies: what it returned or raised, what it modified."""
+def call(fn: Callable, case: dict, build: Callable[..., tuple] | None = None) -> dict:
+    """The record of ``fn(*case.values())``, called on deep copies: what it returned or raised, what it modified.
+
+    ``build(**copies)`` gives the arguments instead when they are not the case's values in order, e.g.
+    ``lambda dh, **cache: (dh, StepCache(**cache))``; every input it reads is still compared with its original.
+    """
     args = copy.deepcopy(case)
     record = {"returned": None, "error": None, "modified": []}
     try:
-        value = fn(*args.values())
+        value = fn(*(build(**args) if build is not None else args.values()))
     except Exception as error:  # the student's bug, reported by the judge
         record["error"] = {"type": type(error).__name__, "message": str(error)[:300]}
     else:
@@ -127,10 +138,11 @@ def call(fn: Callable, case: dict) -> dict:
     return record
 
 
-def returned(record, what: str, n: int | None = None):
+def returned(record, what: str, n: int | None = None, hint: str = "work on a copy"):
     """What the function returned, after the checks every function shares.
 
-    ``what`` names the function in messages; with ``n``, the function must return a tuple of ``n`` values.
+    ``what`` names the function in messages; with ``n``, the function must return a tuple of ``n`` values;
+    ``hint`` ends the message about modified inputs (how to avoid it in this function).
     Raises AssertionError (first line: the cause) if the record is unreadable, the function raised, modified
     its inputs, or returned the wrong number of values.
     """
@@ -144,8 +156,8 @@ def returned(record, what: str, n: int | None = None):
     if not isinstance(modified, list):
         raise Unreadable(f"{what}: unreadable record")
     if modified:
-        raise AssertionError(f"{what} modified its input {', '.join(map(str, modified))}: "
-                             f"do not change your arguments in place (work on a copy)")
+        raise AssertionError(f"{what} modified its input {', '.join(map(str, modified))}: do not modify your inputs "
+                             f"(the caller still needs them); {hint}")
     value = decode(record["returned"])
     if n is not None and not (isinstance(value, tuple) and len(value) == n):
         got = f"a tuple of {len(value)}" if isinstance(value, tuple) else f"{value!r}"[:60]
@@ -161,6 +173,28 @@ def numeric(value, what: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ the student's side
+
+#: The width of a failed check's lines: nbgrader's Validate report cuts longer ones.
+WIDTH = 83
+
+
+def render(message: str, ename: str = "AssertionError") -> list[str]:
+    """A failed check as the lines of a traceback: ``ename: message``, wrapped to :data:`WIDTH`, nothing else."""
+    head = f"{ename}: "
+    lines = []
+    for paragraph in message.splitlines() or [""]:
+        indent = " " * len(head) if not lines else ""
+        lines += textwrap.wrap(paragraph, WIDTH, initial_indent=indent, break_on_hyphens=False) or [""]
+    return [f"\x1b[0;31m{ename}\x1b[0m: " + lines[0].lstrip()] + lines[1:]
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict: IPython shows it as the message alone (:func:`render`), not as a traceback through the
+    checks, so the Validate dialog and the feedback show what looks wrong and nothing else."""
+
+    def _render_traceback_(self):
+        return render(str(self))
+
 
 def emit(name: str, seed: int | None, records: Sequence[dict]) -> None:
     """Display the records in the cell's output, where the grader reads them."""
@@ -191,7 +225,10 @@ class Checker:
             return
         judge = getattr(m, f"judge_{name}")
         for case, record in zip(cases, records):
-            judge(case, record, reference(case))
+            try:
+                judge(case, record, reference(case))
+            except AssertionError as error:
+                raise CheckFailed(str(error)) from None
         if seed is None:
             print(m.PASSED.get(name, f"{name}: passed"))
 

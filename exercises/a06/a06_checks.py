@@ -1,23 +1,22 @@
 """The checks of assignment 6 (LSTM and GRU cells), used by its test cells: ``check("lstm_gates", lstm_step)``.
 
-For each check ``name``: ``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)``
-calls your function on copies of them and records what it returned (plain data), ``judge_<name>(case, record,
-reference)`` compares that record with the instructor's solution's and raises an AssertionError whose first line
-says what looks wrong, and ``reference_<name>(case)`` computes the solution's record here, with torch, so that the
-checks run in your own notebook. A diagnosis is made only once its cause is established: the judge recomputes what
-the suspected mistake would give (another gate order, tanh for a gate, a missing bias, ...) and names it only if
-your numbers match. When your work is graded, the judging happens again with the instructor's copy of this file.
+For each check ``name`` (run by rnnlib.checking: ``check = Checker("a06_checks")`` in the setup cell):
+``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
+copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
+record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
+``reference_<name>(case)`` computes the solution's record here, with torch, so that the checks run in your own
+notebook. A diagnosis is made only once its cause is established: the judge recomputes what the suspected mistake
+would give (another gate order, tanh for a gate, a missing bias, ...) and names it only if your numbers match. When
+your work is graded, the judging happens again with the instructor's copy of this file.
 """
 
 from __future__ import annotations
 
-import copy
-import textwrap
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 
+from rnnlib.checking import call, encode, returned
 from rnnlib.gradcheck import rel_error
 
 PASSED = {
@@ -32,92 +31,11 @@ PASSED = {
 }
 MODIFIED_HINT = "work on new arrays (e.g. dc_total = dc + ...) instead of writing into the arguments"
 
-# ------------------------------------------------------------------------------------ records: plain data only
+# ------------------------------------------------------------------------------------ records (rnnlib.checking)
 
-def encode(value):
-    """``value`` as JSON-able plain data that says what it was; anything else is named, never trusted."""
-    kind = type(value)
-    if value is None or kind in (bool, str):
-        return {"t": kind.__name__, "v": value}
-    if kind is int or kind is float or (kind.__module__ == "numpy" and isinstance(value, (np.integer, np.floating))):
-        return {"t": "float", "v": float(value)}
-    if kind is np.ndarray and value.dtype.kind in "biuf":
-        return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape), "v": value.ravel().tolist()}
-    if kind in (tuple, list):
-        return {"t": kind.__name__, "v": [encode(v) for v in value]}
-    if kind is dict and all(type(k) is str for k in value):
-        return {"t": "dict", "v": {k: encode(v) for k, v in value.items()}}
-    return {"t": "object", "type": f"{kind.__module__}.{kind.__qualname__}"}
-
-
-class Opaque:
-    """A returned object that a record names but does not hold (a tensor, an ndarray subclass, ...)."""
-
-    def __init__(self, type_name):
-        self.type_name = type_name
-
-    def __repr__(self):
-        return f"a {self.type_name}"
-
-
-def decode(data):
-    """The value that :func:`encode` described; AssertionError for anything else."""
-    t = data.get("t") if isinstance(data, dict) else None
-    v = data.get("v") if isinstance(data, dict) else None
-    if t in ("NoneType", "bool", "str") and type(v) is {"NoneType": type(None), "bool": bool, "str": str}[t]:
-        return v
-    if t == "float" and type(v) in (int, float):
-        return float(v)
-    if t == "array" and type(v) is list and type(data.get("shape")) is list:
-        dtype, shape = np.dtype(str(data.get("dtype"))), data["shape"]
-        if (dtype.kind in "biuf" and all(type(n) is int and n >= 0 for n in shape)
-                and all(type(e) in (bool, int, float) for e in v) and len(v) == int(np.prod(shape, dtype=np.int64))):
-            return np.array(v, dtype=dtype).reshape(shape)
-    if t in ("tuple", "list") and type(v) is list:
-        items = [decode(e) for e in v]
-        return tuple(items) if t == "tuple" else items
-    if t == "dict" and type(v) is dict:
-        return {str(k): decode(e) for k, e in v.items()}
-    if t == "object" and type(data.get("type")) is str:
-        return Opaque(data["type"])
-    raise AssertionError(f"unreadable record entry {str(data)[:80]!r}")
-
-
-def _same(a, b) -> bool:
-    return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-
-
-def call(fn: Callable, inputs: dict, build: Callable = lambda **kw: tuple(kw.values())) -> dict:
-    """Call ``fn(*build(**copies))`` on deep copies of ``inputs``; record what it returned or raised and which
-    inputs it changed in place."""
-    copies = copy.deepcopy(inputs)
-    record = {"returned": None, "error": None, "modified": []}
-    try:
-        value = fn(*build(**copies))
-    except Exception as error:  # the student's bug, reported by the judge
-        record["error"] = {"type": type(error).__name__, "message": str(error)[:300]}
-    else:
-        record["returned"] = encode(value)
-    record["modified"] = [k for k in inputs if not _same(inputs[k], copies[k])]
-    return record
-
-
-def returned(record, what: str):
-    """What ``what`` returned, after the checks every function shares; AssertionError naming the cause."""
-    if not isinstance(record, dict) or not {"returned", "error", "modified"} <= set(record):
-        raise AssertionError(f"{what}: no readable record of this check (the check did not run to its end)")
-    error, modified = record["error"], record["modified"]
-    if error is not None:
-        if not isinstance(error, dict):
-            raise AssertionError(f"{what}: unreadable record")
-        raise AssertionError(f"{what} raised {error.get('type')}: {error.get('message')}")
-    if not isinstance(modified, list):
-        raise AssertionError(f"{what}: unreadable record")
-    if modified:
-        raise AssertionError(
-            f"{what} modified its input {', '.join(map(str, modified))}: do not modify your inputs (the caller "
-            "still needs them); " + MODIFIED_HINT)
-    return decode(record["returned"])
+def _returned(record, what: str):
+    """What ``what`` returned (rnnlib.checking.returned), with this assignment's advice on modified inputs."""
+    return returned(record, what, hint=MODIFIED_HINT)
 
 
 def _array(value, what: str, shape: tuple) -> np.ndarray:
@@ -139,32 +57,6 @@ def _shape_hint(got: tuple, want: tuple) -> str:
 
 def _close(a, b, tol) -> bool:
     return rel_error(a, b) < tol
-
-
-class CheckFailed(AssertionError):
-    """A check's verdict. IPython shows it as the message alone (no traceback through this module), wrapped to
-    the width of nbgrader's Validate report, which cuts longer lines."""
-
-    def _render_traceback_(self):
-        lines = textwrap.wrap(str(self), 83, initial_indent=" " * 16, break_on_hyphens=False)
-        return ["\x1b[0;31mAssertionError\x1b[0m: " + lines[0].lstrip()] + lines[1:]
-
-
-def check(name: str, fn, seed: int | None = None) -> None:
-    """Run the check ``name`` on ``fn`` here, in this kernel: its visible inputs, or those of ``seed``.
-
-    cases -> produce -> reference -> judge, in one place; prints one line when a visible check passes, or raises
-    the judge's AssertionError alone, in lines that fit the Validate report, without the checker's traceback.
-    """
-    cases = globals()[f"cases_{name}"](np.random.default_rng(0 if seed is None else seed))
-    produce, reference, judge = (globals()[f"{part}_{name}"] for part in ("produce", "reference", "judge"))
-    for case in cases:
-        try:
-            judge(case, produce(fn, case), reference(case))
-        except AssertionError as error:
-            raise CheckFailed(str(error)) from None
-    if seed is None:
-        print(PASSED[name])
 
 
 # ------------------------------------------------------------------------------------ shared by the parts
@@ -317,8 +209,8 @@ reference_lstm_zero_weights = reference_lstm_gates = reference_lstm_torch = refe
 
 def judge_lstm_step(case, record, reference):
     shape = case["h_prev"].shape
-    got = _outputs(returned(record, "lstm_step"), "lstm_step", (shape, shape), ("h", "c"))
-    want = returned(reference, "the reference")
+    got = _outputs(_returned(record, "lstm_step"), "lstm_step", (shape, shape), ("h", "c"))
+    want = _returned(reference, "the reference")
     _diagnose(got, want, _lstm_hypotheses(case), "lstm_step", ("h", "c"))
 
 
@@ -395,8 +287,8 @@ reference_gru_zero_weights = reference_gru_gates = reference_gru_torch = referen
 
 
 def judge_gru_step(case, record, reference):
-    got = _outputs(returned(record, "gru_step"), "gru_step", (case["h_prev"].shape,), ("h",))
-    want = (returned(reference, "the reference"),)
+    got = _outputs(_returned(record, "gru_step"), "gru_step", (case["h_prev"].shape,), ("h",))
+    want = (_returned(reference, "the reference"),)
     _diagnose(got, want, _gru_hypotheses(case), "gru_step", ("h",))
 
 
@@ -497,8 +389,8 @@ def _agree(a, b) -> bool:
 
 def _judge_backward(case, record, reference, keys):
     H = case["h_prev"].shape[1]
-    value = returned(record, "lstm_step_backward")
-    want = returned(reference, "the reference")
+    value = _returned(record, "lstm_step_backward")
+    want = _returned(reference, "the reference")
     if not isinstance(value, dict):
         raise AssertionError(f"lstm_step_backward should return a dict of gradients, got {value!r}"[:200])
     missing = [k for k in BACKWARD_KEYS if k not in value]

@@ -153,9 +153,10 @@ def judge_cell(cell, calls, checker, refs) -> tuple[list[str], str | None, bool]
 
 
 def _error(message: str) -> NotebookNode:
-    first, _, rest = message.partition("\n")
-    return NotebookNode(output_type="error", ename="AssertionError", evalue=message,
-                        traceback=[f"\x1b[0;31mAssertionError\x1b[0m: {first}", *filter(None, [rest])])
+    """The judge's verdict as the cell's error: its message alone, wrapped as the student's kernel shows it."""
+    from rnnlib.checking import render
+
+    return NotebookNode(output_type="error", ename="AssertionError", evalue=message, traceback=render(message))
 
 
 class TrustedJudge(NbGraderPreprocessor):

@@ -4,24 +4,24 @@
 Also the forward pass that the assignment gives (``rnn_step_forward``, ``rnn_forward`` and their caches), which
 the notebook's setup cell imports from here.
 
-For each check ``name``: ``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)``
-calls your function on copies of them and records what it returned (plain data), ``judge_<name>(case, record,
-reference)`` compares that record with the instructor's solution's and raises an AssertionError whose first line
-says what looks wrong, and ``reference_<name>(case)`` computes the solution's record here, with torch autograd or a
-closed form, so that the checks run in your own notebook. Each diagnosis is made only once its cause is
-established: the judge recomputes what the suspected mistake would give and names it only if your numbers match.
-When your work is graded, the judging happens again with the instructor's copy of this file.
+For each check ``name`` (run by rnnlib.checking: ``check = Checker("a03_checks")`` in the setup cell):
+``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
+copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
+record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
+``reference_<name>(case)`` computes the solution's record here, with torch autograd or a closed form, so that the
+checks run in your own notebook. Each diagnosis is made only once its cause is established: the judge recomputes
+what the suspected mistake would give and names it only if your numbers match. When your work is graded, the
+judging happens again with the instructor's copy of this file.
 """
 
 from __future__ import annotations
 
 import copy
-import textwrap
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
+from rnnlib.checking import call, encode, returned
 from rnnlib.gradcheck import rel_error
 
 PASSED = {
@@ -82,92 +82,14 @@ def rnn_forward(x, h0, params):
     return hs, SequenceCache(x, h0, hs, params["weight_ih"], params["weight_hh"])
 
 
-# ------------------------------------------------------------------------------------ records: plain data only
+# ------------------------------------------------------------------------------------ records (rnnlib.checking)
 
-def encode(value):
-    """``value`` as JSON-able plain data that says what it was; anything else is named, never trusted."""
-    kind = type(value)
-    if value is None or kind in (bool, str):
-        return {"t": kind.__name__, "v": value}
-    if kind is int or kind is float or (kind.__module__ == "numpy" and isinstance(value, (np.integer, np.floating))):
-        return {"t": "float", "v": float(value)}
-    if kind is np.ndarray and value.dtype.kind in "biuf":
-        return {"t": "array", "dtype": value.dtype.str, "shape": list(value.shape), "v": value.ravel().tolist()}
-    if kind in (tuple, list):
-        return {"t": kind.__name__, "v": [encode(v) for v in value]}
-    if kind is dict and all(type(k) is str for k in value):
-        return {"t": "dict", "v": {k: encode(v) for k, v in value.items()}}
-    return {"t": "object", "type": f"{kind.__module__}.{kind.__qualname__}"}
+MODIFIED_HINT = "build new arrays, e.g. dh_next = ..., instead of writing into the arguments"
 
 
-class Opaque:
-    """A returned object that a record names but does not hold (a tensor, an ndarray subclass, ...)."""
-
-    def __init__(self, type_name):
-        self.type_name = type_name
-
-    def __repr__(self):
-        return f"a {self.type_name}"
-
-
-def decode(data):
-    """The value that :func:`encode` described; AssertionError for anything else."""
-    t = data.get("t") if isinstance(data, dict) else None
-    v = data.get("v") if isinstance(data, dict) else None
-    if t in ("NoneType", "bool", "str") and type(v) is {"NoneType": type(None), "bool": bool, "str": str}[t]:
-        return v
-    if t == "float" and type(v) in (int, float):
-        return float(v)
-    if t == "array" and type(v) is list and type(data.get("shape")) is list:
-        dtype, shape = np.dtype(str(data.get("dtype"))), data["shape"]
-        if (dtype.kind in "biuf" and all(type(n) is int and n >= 0 for n in shape)
-                and all(type(e) in (bool, int, float) for e in v) and len(v) == int(np.prod(shape, dtype=np.int64))):
-            return np.array(v, dtype=dtype).reshape(shape)
-    if t in ("tuple", "list") and type(v) is list:
-        items = [decode(e) for e in v]
-        return tuple(items) if t == "tuple" else items
-    if t == "dict" and type(v) is dict:
-        return {str(k): decode(e) for k, e in v.items()}
-    if t == "object" and type(data.get("type")) is str:
-        return Opaque(data["type"])
-    raise AssertionError(f"unreadable record entry {str(data)[:80]!r}")
-
-
-def _same(a, b) -> bool:
-    return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-
-
-def call(fn: Callable, inputs: dict, build: Callable = lambda **kw: tuple(kw.values())) -> dict:
-    """Call ``fn(*build(**copies))`` on deep copies of ``inputs``; record what it returned or raised and which
-    inputs it changed in place."""
-    copies = copy.deepcopy(inputs)
-    record = {"returned": None, "error": None, "modified": []}
-    try:
-        value = fn(*build(**copies))
-    except Exception as error:  # the student's bug, reported by the judge
-        record["error"] = {"type": type(error).__name__, "message": str(error)[:300]}
-    else:
-        record["returned"] = encode(value)
-    record["modified"] = [k for k in inputs if not _same(inputs[k], copies[k])]
-    return record
-
-
-def returned(record, what: str):
-    """What ``what`` returned, after the checks every function shares; AssertionError naming the cause."""
-    if not isinstance(record, dict) or not {"returned", "error", "modified"} <= set(record):
-        raise AssertionError(f"{what}: no readable record of this check (the check did not run to its end)")
-    error, modified = record["error"], record["modified"]
-    if error is not None:
-        if not isinstance(error, dict):
-            raise AssertionError(f"{what}: unreadable record")
-        raise AssertionError(f"{what} raised {error.get('type')}: {error.get('message')}")
-    if not isinstance(modified, list):
-        raise AssertionError(f"{what}: unreadable record")
-    if modified:
-        raise AssertionError(
-            f"{what} modified its input {', '.join(map(str, modified))}: do not modify your inputs (the caller "
-            "still needs them); build new arrays, e.g. dh_next = ..., instead of writing into the arguments")
-    return decode(record["returned"])
+def _returned(record, what: str):
+    """What ``what`` returned (rnnlib.checking.returned), with this assignment's advice on modified inputs."""
+    return returned(record, what, hint=MODIFIED_HINT)
 
 
 def _array(value, what: str, shape: tuple) -> np.ndarray:
@@ -193,32 +115,6 @@ def _close(a, b, tol) -> bool:
 
 def _flipped(got, want, tol) -> bool:
     return np.linalg.norm(want) > 0 and rel_error(got, -want) < tol
-
-
-class CheckFailed(AssertionError):
-    """A check's verdict. IPython shows it as the message alone (no traceback through this module), wrapped to
-    the width of nbgrader's Validate report, which cuts longer lines."""
-
-    def _render_traceback_(self):
-        lines = textwrap.wrap(str(self), 83, initial_indent=" " * 16, break_on_hyphens=False)
-        return ["\x1b[0;31mAssertionError\x1b[0m: " + lines[0].lstrip()] + lines[1:]
-
-
-def check(name: str, fn, seed: int | None = None) -> None:
-    """Run the check ``name`` on ``fn`` here, in this kernel: its visible inputs, or those of ``seed``.
-
-    cases -> produce -> reference -> judge, in one place; prints one line when a visible check passes, or raises
-    the judge's AssertionError alone, in lines that fit the Validate report, without the checker's traceback.
-    """
-    cases = globals()[f"cases_{name}"](np.random.default_rng(0 if seed is None else seed))
-    produce, reference, judge = (globals()[f"{part}_{name}"] for part in ("produce", "reference", "judge"))
-    for case in cases:
-        try:
-            judge(case, produce(fn, case), reference(case))
-        except AssertionError as error:
-            raise CheckFailed(str(error)) from None
-    if seed is None:
-        print(PASSED[name])
 
 
 # ------------------------------------------------------------------------------------ Part 1: grad_check
@@ -303,7 +199,7 @@ reference_grad_check_known = reference_grad_check_restores = reference_grad_chec
 
 def _grad_check_grad(case, record) -> np.ndarray:
     """grad_check's result after the checks that every grad_check case makes, with the cause of a failure."""
-    value = returned(record, "grad_check")
+    value = _returned(record, "grad_check")
     for field in ("calls", "moved", "change", "shares"):
         if field not in record:
             raise AssertionError("grad_check: unreadable record")
@@ -362,7 +258,7 @@ def _grad_check_diagnosis(case, grad, want, tol) -> str:
 
 
 def judge_grad_check_known(case, record, reference):
-    grad, want = _grad_check_grad(case, record), returned(reference, "the reference")
+    grad, want = _grad_check_grad(case, record), _returned(reference, "the reference")
     if not _close(grad, want, 1e-5):
         raise AssertionError(_grad_check_diagnosis(case, grad, want, 1e-5))
 
@@ -379,7 +275,7 @@ def judge_grad_check_restores(case, record, reference):
 
 
 def judge_grad_check_centred(case, record, reference):
-    grad, want = _grad_check_grad(case, record), returned(reference, "the reference")
+    grad, want = _grad_check_grad(case, record), _returned(reference, "the reference")
     tol = 1e-8 if case["eps"] < 1e-4 else 1e-10
     if not (_close(grad, want, tol) or np.allclose(grad, want, rtol=0, atol=1e-8)):
         raise AssertionError(_grad_check_diagnosis(case, grad, want, tol))
@@ -489,8 +385,8 @@ def _judge_gradients(what, case, record, reference, keys, causes, tol=1e-8):
     ``causes`` is a list of (prediction: dict of arrays, cause); the first whose prediction matches every gradient
     that is wrong (and not the reference) names the cause.
     """
-    want = returned(reference, "the reference")
-    got = _gradient_dict(returned(record, what), what, keys, {k: np.shape(want[k]) for k in keys})
+    want = _returned(reference, "the reference")
+    got = _gradient_dict(_returned(record, what), what, keys, {k: np.shape(want[k]) for k in keys})
     wrong = [k for k in keys if not _close(got[k], want[k], tol)]
     if not wrong:
         return

@@ -123,3 +123,17 @@ class _Liar(float):
         return True
 
     __hash__ = float.__hash__
+
+
+def test_validate_shows_the_message_alone(monkeypatch):
+    """In the student's kernel (Validate) a failed check raises CheckFailed: its message, no traceback."""
+    from rnnlib import checking
+
+    monkeypatch.syspath_prepend(str(CASE.source_path.parent))
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    check = checking.Checker("a01_checks")
+    no_bias = lambda x, h_prev, w, u, b, v, c: SOLUTION["neuron_step"](x, h_prev, w, u, 0.0 * b, v, c)
+    with pytest.raises(checking.CheckFailed, match="the bias b is missing") as failed:
+        check("neuron_step", no_bias)
+    lines = failed.value._render_traceback_()
+    assert lines[0].startswith("\x1b[0;31mAssertionError\x1b[0m: h looks like") and "a01_checks" not in "".join(lines)

@@ -41,6 +41,12 @@ def checks(solution):
     return a03_checks
 
 
+@pytest.fixture(scope="module")
+def check(solution):
+    """The setup cell's ``check = Checker("a03_checks")`` (rnnlib.checking), which judges in this process."""
+    return solution["check"]
+
+
 # Every check of the notebook, with the seeds of its visible (None) and hidden tests.
 CHECKS = {"grad_check_known": ("grad_check", 1010), "grad_check_restores": ("grad_check", 1111),
           "grad_check_centred": ("grad_check", 1212), "step_backward_inputs": ("rnn_step_backward", 2101),
@@ -96,31 +102,31 @@ def test_a_missing_or_unreadable_record_fails(checks, record):
         checks.judge_rnn_backward_one_step(case, record, checks.reference_rnn_backward_one_step(case))
 
 
-def test_gradients_of_the_wrong_type_fail(checks, solution):
+def test_gradients_of_the_wrong_type_fail(checks, solution, check):
     import torch
 
     case = checks.cases_step_backward_inputs(np.random.default_rng(0))[0]
     as_tensors = lambda dh, cache: {k: torch.from_numpy(v) for k, v in solution["rnn_step_backward"](dh, cache).items()}
     with pytest.raises(AssertionError, match="dx should be a numpy array"):
-        checks.check("step_backward_inputs", as_tensors)
+        check("step_backward_inputs", as_tensors)
     with pytest.raises(AssertionError, match="should return a dict of gradients"):
-        checks.check("step_backward_inputs", lambda dh, cache: [1.0])
+        check("step_backward_inputs", lambda dh, cache: [1.0])
     with pytest.raises(AssertionError, match="no key 'h_prev'"):
-        checks.check("step_backward_inputs", lambda dh, cache: {"x": solution["rnn_step_backward"](dh, cache)["x"]})
+        check("step_backward_inputs", lambda dh, cache: {"x": solution["rnn_step_backward"](dh, cache)["x"]})
     assert case["dh"].dtype == np.float64
 
 
-def test_an_exception_is_reported_with_its_message(checks):
+def test_an_exception_is_reported_with_its_message(check):
     def broken(dhs, cache):
         raise ValueError("shapes (2,3) and (4,4) not aligned")
 
     with pytest.raises(AssertionError, match=r"^rnn_backward raised ValueError: shapes \(2,3\)"):
-        checks.check("rnn_backward_every_state", broken)
+        check("rnn_backward_every_state", broken)
 
 
-def test_a_visible_check_prints_one_line(checks, solution, capsys):
-    checks.check("rnn_backward_every_state", solution["rnn_backward"])
-    checks.check("rnn_backward_every_state", solution["rnn_backward"], seed=3301)
+def test_a_visible_check_prints_one_line(solution, capsys, check):
+    check("rnn_backward_every_state", solution["rnn_backward"])
+    check("rnn_backward_every_state", solution["rnn_backward"], seed=3301)
     assert capsys.readouterr().out == "rnn_backward is right for a loss on every state\n"
 
 

@@ -49,6 +49,12 @@ def checks(solution):
     return a06_checks
 
 
+@pytest.fixture(scope="module")
+def check(solution):
+    """The setup cell's ``check = Checker("a06_checks")`` (rnnlib.checking), which judges in this process."""
+    return solution["check"]
+
+
 def test_every_test_cell_is_one_check_and_its_hidden_seed():
     import nbformat
 
@@ -107,13 +113,13 @@ def test_a_missing_or_unreadable_record_fails(checks, record):
         checks.judge_lstm_torch(case, record, checks.reference_lstm_torch(case))
 
 
-def test_outputs_of_the_wrong_type_fail(checks, solution):
+def test_outputs_of_the_wrong_type_fail(checks, solution, check):
     import torch
 
     with pytest.raises(AssertionError, match="h should be a numpy array"):
-        checks.check("lstm_torch", lambda *args: tuple(torch.from_numpy(a) for a in solution["lstm_step"](*args)))
+        check("lstm_torch", lambda *args: tuple(torch.from_numpy(a) for a in solution["lstm_step"](*args)))
     with pytest.raises(AssertionError, match=r"should return the pair \(h, c\)"):
-        checks.check("lstm_torch", lambda *args: solution["lstm_step"](*args)[0])
+        check("lstm_torch", lambda *args: solution["lstm_step"](*args)[0])
 
 
 def test_the_reference_is_built_from_untouched_inputs(checks, solution):
@@ -132,7 +138,7 @@ def test_the_reference_is_built_from_untouched_inputs(checks, solution):
         checks.judge_lstm_backward_params(case, record, checks.reference_lstm_backward_params(case))
 
 
-def test_a_visible_check_prints_one_line(checks, solution, capsys):
-    checks.check("gru_torch", solution["gru_step"])
-    checks.check("gru_torch", solution["gru_step"], seed=6006)
+def test_a_visible_check_prints_one_line(solution, capsys, check):
+    check("gru_torch", solution["gru_step"])
+    check("gru_torch", solution["gru_step"], seed=6006)
     assert capsys.readouterr().out == "gru_step matches torch.nn.GRUCell\n"

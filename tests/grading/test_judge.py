@@ -146,6 +146,30 @@ def test_subclasses_are_named_not_trusted():
     assert isinstance(checking.decode(checking.encode(np.zeros(3).view(Lying))), checking.Opaque)
 
 
+def test_dicts_of_gradients_round_trip_and_other_mappings_are_named():
+    from collections import OrderedDict
+
+    grads = {"x": np.ones((2, 3)), "bias": np.zeros(3), "scale": 2.0}
+    back = checking.decode(json.loads(json.dumps(checking.encode(grads))))
+    assert type(back) is dict and list(back) == list(grads)
+    assert all(np.array_equal(back[k], grads[k]) for k in grads)
+    for other in (OrderedDict(grads), {1: np.ones(2)}, {("x",): 1.0}):
+        assert isinstance(checking.decode(checking.encode(other)), checking.Opaque)
+    for forged in ({"t": "dict", "v": [["x", {"t": "none"}]]}, {"t": "dict", "v": {"x": {"t": "tensor"}}}):
+        with pytest.raises(checking.Unreadable):
+            checking.decode(forged)
+
+
+def test_a_failed_check_shows_its_message_alone(capsys):
+    """In the student's kernel a failed check is its message, wrapped to the Validate report's width."""
+    message = "h looks like tanh(w h_prev + u x): the bias b is missing " * 4
+    lines = checking.CheckFailed(message)._render_traceback_()
+    assert lines[0].startswith("\x1b[0;31mAssertionError\x1b[0m: h looks like")
+    assert all(len(line) <= checking.WIDTH for line in lines[1:]) and len(lines) > 2
+    assert " ".join(line.strip() for line in lines).endswith(message.strip())
+    assert trusted_judge._error(message)["traceback"] == lines  # and so is the judge's verdict
+
+
 def test_check_calls_are_read_in_order():
     source = 'check("a", f)\n### BEGIN HIDDEN TESTS\ncheck("a", f, seed=7)\ncheck("b", g, seed=8)\n'
     assert trusted_judge.check_calls(source) == [("a", None, "f"), ("a", 7, "f"), ("b", 8, "g")]
