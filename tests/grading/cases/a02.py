@@ -24,8 +24,8 @@ WRONG = {
     'weight_hh not transposed': edit('rnn-step', (STEP, STEP.replace("weight_hh.T", "weight_hh"))),
     'relu instead of tanh': edit('rnn-step', ("return np.tanh(a)", "return np.maximum(a, 0.0)")),
     'weight_ih not transposed': edit('rnn-forward', ('x @ params["weight_ih"].T', 'x @ params["weight_ih"]')),
-    'off by one in time': edit('rnn-forward', (LOOP, 'hs[t] = h\n        h = np.tanh(a_x[t] + h @ params["weight_hh"].T)'
-                                                     '  # (B, H)')),
+    'off by one in time': edit('rnn-forward', (
+        LOOP, 'hs[t] = h\n        h = np.tanh(a_x[t] + h @ params["weight_hh"].T)  # (B, H)')),
     'one bias counted': edit('count-parameters', ("H * H + 2 * H)", "H * H + H)")),
     'later layers read D inputs': edit('count-parameters', (INPUTS, "inputs = D")),
     'torch names kept': edit('params-from-torch', (
