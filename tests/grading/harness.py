@@ -24,6 +24,7 @@ config) or IPython startup files cannot change a grade.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import os
 import re
@@ -113,6 +114,27 @@ def answers(case: Case) -> dict[str, str]:
     """grade_id -> the solution's answer, for every solution cell (code and written) of the source notebook."""
     nb = nbformat.read(case.source_path, as_version=4)
     return {nbgrader_meta(c)["grade_id"]: student_answer(c) for c in nb.cells if nbgrader_meta(c).get("solution")}
+
+
+@functools.cache
+def _solved(assignment: str) -> dict[str, str]:
+    """``answers`` of the one source notebook in solutions/<assignment>/, read once per assignment."""
+    notebooks = sorted((ROOT / "solutions" / assignment).glob("*.ipynb"))
+    assert len(notebooks) == 1, f"solutions/{assignment}/ holds {len(notebooks)} notebooks, expected one"
+    return answers(Case(assignment, notebooks[0].name, 0, 0, {}, {}))
+
+
+def edit(assignment: str, grade_id: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    """{grade_id: the solution's answer with each (old, new) applied}, for a case file's realistic mistake.
+
+    Every ``old`` must occur exactly once in the answer (as edited so far), so a mistake written as an edit
+    cannot drift from the solution it mutates: if the solution changes, the case file fails to load.
+    """
+    source = _solved(assignment)[grade_id]
+    for old, new in replacements:
+        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the solution"
+        source = source.replace(old, new)
+    return {grade_id: source}
 
 
 def fill(release: nbformat.NotebookNode, replacements: dict[str, str]) -> nbformat.NotebookNode:

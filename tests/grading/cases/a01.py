@@ -1,59 +1,44 @@
 """Wrong and alternative submissions for a01, used by the grader proofs.
 
-Each realistic mistake is a small edit of the solution's answer (``edit``: the text to change must occur exactly
-once), so it cannot drift from the solution it mutates. ``HINTS`` says what the first failing check must name.
+Each realistic mistake is a small edit of the solution's answer (``harness.edit``: the text to change must occur
+exactly once), so it cannot drift from the solution it mutates. ``HINTS`` says what the first failing check must name.
 """
 
-import re
-from pathlib import Path
+import functools
 
-import nbformat
+import harness
 
 NOTEBOOK = "a01_recurrent_neuron.ipynb"  # file name inside solutions/a01/
 AUTOGRADED_POINTS = 20  # total points of the grade: true code test cells
 MANUAL_POINTS = 6  # total points of the manually graded cells
 
-_MARKER = re.compile(r"^\s*#*\s*(BEGIN|END) SOLUTION\s*$")
+edit = functools.partial(harness.edit, "a01")  # edit(grade_id, (old, new), ...)
 
-
-def _answers() -> dict[str, str]:
-    nb = nbformat.read(Path(__file__).resolve().parents[3] / "solutions" / "a01" / NOTEBOOK, as_version=4)
-    return {c.metadata.nbgrader["grade_id"]: "\n".join(l for l in c.source.split("\n") if not _MARKER.match(l))
-            for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
-
-
-def edit(grade_id: str, old: str, new: str) -> dict[str, str]:
-    """{grade_id: the solution's answer with ``old`` replaced by ``new``}; ``old`` must occur exactly once."""
-    source = _answers()[grade_id]
-    assert source.count(old) == 1, f"{old!r} occurs {source.count(old)} times in the solution of {grade_id}"
-    return {grade_id: source.replace(old, new)}
-
-
-# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
-# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
+# small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
-    "output read from the old state": edit("neuron-step", "y = v * h + c", "y = v * h_prev + c"),
-    "input and recurrent weights swapped": edit("neuron-step", "np.tanh(w * h_prev + u * x + b)",
-                                                "np.tanh(u * h_prev + w * x + b)"),
-    "bias missing": edit("neuron-step", "np.tanh(w * h_prev + u * x + b)", "np.tanh(w * h_prev + u * x)"),
-    "off by one in time": edit("neuron-forward", "h = np.tanh(w * h + u * x[t] + b)  # (B,)\n        hs[t] = h",
-                               "hs[t] = h\n        h = np.tanh(w * h + u * x[t] + b)"),
-    "integer state array for integer inputs": edit("neuron-forward", "hs = np.empty((T, B))",
-                                                   "hs = np.zeros_like(x)"),
+    "output read from the old state": edit("neuron-step", ("y = v * h + c", "y = v * h_prev + c")),
+    "input and recurrent weights swapped": edit("neuron-step", ("np.tanh(w * h_prev + u * x + b)",
+                                                                 "np.tanh(u * h_prev + w * x + b)")),
+    "bias missing": edit("neuron-step", ("np.tanh(w * h_prev + u * x + b)", "np.tanh(w * h_prev + u * x)")),
+    "off by one in time": edit("neuron-forward", ("h = np.tanh(w * h + u * x[t] + b)  # (B,)\n        hs[t] = h",
+                                                "hs[t] = h\n        h = np.tanh(w * h + u * x[t] + b)")),
+    "integer state array for integer inputs": edit("neuron-forward",
+                                                   ("hs = np.empty((T, B))", "hs = np.zeros_like(x)")),
     "plain fixed-point iteration": edit(
-        "fixed-point", "lo, hi = -1.0, 1.0  # g(lo) >= 0 >= g(hi), and g decreases for w <= 1\n"
-                       "    while hi - lo > 1e-13:\n"
-                       "        mid = 0.5 * (lo + hi)\n"
-                       "        if np.tanh(w * mid + a) - mid > 0:\n"
-                       "            lo = mid\n"
-                       "        else:\n"
-                       "            hi = mid\n"
-                       "    return 0.5 * (lo + hi)",
-        "h = 0.0\n    for _ in range(1000):\n        h = np.tanh(w * h + a)\n    return h"),
-    "bisection with its sign test flipped": edit("fixed-point", "if np.tanh(w * mid + a) - mid > 0:",
-                                                 "if np.tanh(w * mid + a) - mid < 0:"),
-    "|w| < 1 instead of the slope at h*": edit("iteration-converges", "abs(w * (1.0 - h_star**2)) < 1.0",
-                                                 "abs(w) < 1.0"),
+        "fixed-point", ("lo, hi = -1.0, 1.0  # g(lo) >= 0 >= g(hi), and g decreases for w <= 1\n"
+                        "    while hi - lo > 1e-13:\n"
+                        "        mid = 0.5 * (lo + hi)\n"
+                        "        if np.tanh(w * mid + a) - mid > 0:\n"
+                        "            lo = mid\n"
+                        "        else:\n"
+                        "            hi = mid\n"
+                        "    return 0.5 * (lo + hi)",
+                        "h = 0.0\n    for _ in range(1000):\n        h = np.tanh(w * h + a)\n    return h")),
+    "bisection with its sign test flipped": edit("fixed-point", ("if np.tanh(w * mid + a) - mid > 0:",
+                                                                  "if np.tanh(w * mid + a) - mid < 0:")),
+    "|w| < 1 instead of the slope at h*": edit("iteration-converges",
+                                               ("abs(w * (1.0 - h_star**2)) < 1.0", "abs(w) < 1.0")),
 }
 
 # The cause the first failing check must name, for each WRONG mutant (a piece of its message).

@@ -1,186 +1,37 @@
 """Wrong and alternative submissions for a02, used by the grader proofs.
 
-Each source is the full answer cell as a student would leave it (no solution markers); every WRONG entry
-is the solution with one realistic mistake, written by the same generator as the notebook.
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
 """
+
+import functools
+
+import harness
 
 NOTEBOOK = "a02_rnn_layer.ipynb"
 AUTOGRADED_POINTS = 20
 MANUAL_POINTS = 6
 
-# Realistic wrong submissions: grade_id of one answer cell -> the full replacement source of that cell.
+edit = functools.partial(harness.edit, "a02")  # edit(grade_id, (old, new), ...)
+
+STEP = "a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (B, H)"
+LOOP = 'h = np.tanh(a_x[t] + h @ params["weight_hh"].T)  # (B, H)\n        hs[t] = h'
+INPUTS = "inputs = D if layer == 0 else directions * H"
+
+# Realistic wrong submissions: grade_id of one answer cell -> that cell's source with one mistake.
 WRONG = {
-    'bias_hh left out': {
-        'rnn-step': r'''def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Advance a vanilla RNN by one time step, as torch.nn.RNN does with nonlinearity="tanh".
-
-    Parameters
-    ----------
-    x : ndarray, shape (B, D)          input at step t
-    h_prev : ndarray, shape (B, H)     hidden state at step t-1
-    weight_ih : ndarray, shape (H, D)  input-to-hidden weights
-    weight_hh : ndarray, shape (H, H)  hidden-to-hidden weights
-    bias_ih, bias_hh : ndarray, shape (H,)
-
-    Returns
-    -------
-    h : ndarray, shape (B, H)          hidden state at step t
-    """
-    # Add the input's share, the previous state's share and both biases (all (B, H)), then apply tanh.
-    a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T  # (B, H)
-    return np.tanh(a)''',
-    },
-    'weight_hh not transposed': {
-        'rnn-step': r'''def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Advance a vanilla RNN by one time step, as torch.nn.RNN does with nonlinearity="tanh".
-
-    Parameters
-    ----------
-    x : ndarray, shape (B, D)          input at step t
-    h_prev : ndarray, shape (B, H)     hidden state at step t-1
-    weight_ih : ndarray, shape (H, D)  input-to-hidden weights
-    weight_hh : ndarray, shape (H, H)  hidden-to-hidden weights
-    bias_ih, bias_hh : ndarray, shape (H,)
-
-    Returns
-    -------
-    h : ndarray, shape (B, H)          hidden state at step t
-    """
-    # Add the input's share, the previous state's share and both biases (all (B, H)), then apply tanh.
-    a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh + bias_hh  # (B, H)
-    return np.tanh(a)''',
-    },
-    'relu instead of tanh': {
-        'rnn-step': r'''def rnn_step(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
-    """Advance a vanilla RNN by one time step, as torch.nn.RNN does with nonlinearity="tanh".
-
-    Parameters
-    ----------
-    x : ndarray, shape (B, D)          input at step t
-    h_prev : ndarray, shape (B, H)     hidden state at step t-1
-    weight_ih : ndarray, shape (H, D)  input-to-hidden weights
-    weight_hh : ndarray, shape (H, H)  hidden-to-hidden weights
-    bias_ih, bias_hh : ndarray, shape (H,)
-
-    Returns
-    -------
-    h : ndarray, shape (B, H)          hidden state at step t
-    """
-    # Add the input's share, the previous state's share and both biases (all (B, H)), then apply tanh.
-    a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh  # (B, H)
-    return np.maximum(a, 0.0)''',
-    },
-    'weight_ih not transposed': {
-        'rnn-forward': r'''def rnn_forward(x, h0, params):
-    """Run the RNN over a sequence, for every example of the batch at once.
-
-    Equivalent to: h = h0; for t in range(T): h = rnn_step(x[t], h, ...); hs[t] = h.
-
-    Parameters
-    ----------
-    x : ndarray, shape (T, B, D)   input sequence, time-major
-    h0 : ndarray, shape (B, H)     initial hidden state
-    params : dict                  weight_ih (H, D), weight_hh (H, H), bias_ih (H,), bias_hh (H,)
-
-    Returns
-    -------
-    hs : ndarray, shape (T, B, H)  hs[t] is the hidden state after reading x[t]
-    """
-    # Compute every step's input share at once, then loop over time for the part that needs the previous state.
-    a_x = x @ params["weight_ih"] + params["bias_ih"] + params["bias_hh"]  # (T, B, H)
-    hs = np.empty(a_x.shape)  # (T, B, H)
-    h = h0
-    for t in range(len(x)):
-        h = np.tanh(a_x[t] + h @ params["weight_hh"].T)  # (B, H)
-        hs[t] = h
-    return hs''',
-    },
-    'off by one in time': {
-        'rnn-forward': r'''def rnn_forward(x, h0, params):
-    """Run the RNN over a sequence, for every example of the batch at once.
-
-    Equivalent to: h = h0; for t in range(T): h = rnn_step(x[t], h, ...); hs[t] = h.
-
-    Parameters
-    ----------
-    x : ndarray, shape (T, B, D)   input sequence, time-major
-    h0 : ndarray, shape (B, H)     initial hidden state
-    params : dict                  weight_ih (H, D), weight_hh (H, H), bias_ih (H,), bias_hh (H,)
-
-    Returns
-    -------
-    hs : ndarray, shape (T, B, H)  hs[t] is the hidden state after reading x[t]
-    """
-    # Compute every step's input share at once, then loop over time for the part that needs the previous state.
-    a_x = x @ params["weight_ih"].T + params["bias_ih"] + params["bias_hh"]  # (T, B, H)
-    hs = np.empty(a_x.shape)  # (T, B, H)
-    h = h0
-    for t in range(len(x)):
-        hs[t] = h
-        h = np.tanh(a_x[t] + h @ params["weight_hh"].T)  # (B, H)
-    return hs''',
-    },
-    'one bias counted': {
-        'count-parameters': r'''def count_parameters(D, H, num_layers=1, bidirectional=False):
-    """Number of trainable numbers in torch.nn.RNN(D, H, num_layers=num_layers, bidirectional=bidirectional).
-
-    Parameters
-    ----------
-    D : int              input features
-    H : int              hidden units per direction
-    num_layers : int     stacked layers
-    bidirectional : bool whether every layer also runs backwards in time
-
-    Returns
-    -------
-    int, with both biases of every layer and direction included
-    """
-    # Count weight_ih, weight_hh, bias_ih and bias_hh for each layer and direction: how many inputs does layer l read?
-    directions = 2 if bidirectional else 1
-    total = 0
-    for layer in range(num_layers):
-        inputs = D if layer == 0 else directions * H
-        total += directions * (H * inputs + H * H + H)  # weight_ih, weight_hh, bias_ih, bias_hh
-    return total''',
-    },
-    'later layers read D inputs': {
-        'count-parameters': r'''def count_parameters(D, H, num_layers=1, bidirectional=False):
-    """Number of trainable numbers in torch.nn.RNN(D, H, num_layers=num_layers, bidirectional=bidirectional).
-
-    Parameters
-    ----------
-    D : int              input features
-    H : int              hidden units per direction
-    num_layers : int     stacked layers
-    bidirectional : bool whether every layer also runs backwards in time
-
-    Returns
-    -------
-    int, with both biases of every layer and direction included
-    """
-    # Count weight_ih, weight_hh, bias_ih and bias_hh for each layer and direction: how many inputs does layer l read?
-    directions = 2 if bidirectional else 1
-    total = 0
-    for layer in range(num_layers):
-        inputs = D
-        total += directions * (H * inputs + H * H + 2 * H)  # weight_ih, weight_hh, bias_ih, bias_hh
-    return total''',
-    },
-    'torch names kept': {
-        'params-from-torch': r'''def params_from_torch(rnn):
-    """Copy the weights of a one-layer, one-direction torch.nn.RNN into a params dict for rnn_forward.
-
-    Parameters
-    ----------
-    rnn : torch.nn.RNN    num_layers=1, bidirectional=False, with biases; float32 or float64
-
-    Returns
-    -------
-    params : dict of float64 ndarray   weight_ih (H, D), weight_hh (H, H), bias_ih (H,), bias_hh (H,)
-    """
-    # Drop torch's "_l0" from the names; detach, convert to numpy and to float64.
-    return {name: value.detach().numpy().astype(np.float64) for name, value in rnn.named_parameters()}''',
-    },
+    'bias_hh left out': edit('rnn-step', (STEP, STEP.replace(" + bias_hh", ""))),
+    'weight_hh not transposed': edit('rnn-step', (STEP, STEP.replace("weight_hh.T", "weight_hh"))),
+    'relu instead of tanh': edit('rnn-step', ("return np.tanh(a)", "return np.maximum(a, 0.0)")),
+    'weight_ih not transposed': edit('rnn-forward', ('x @ params["weight_ih"].T', 'x @ params["weight_ih"]')),
+    'off by one in time': edit('rnn-forward', (
+        LOOP, 'hs[t] = h\n        h = np.tanh(a_x[t] + h @ params["weight_hh"].T)  # (B, H)')),
+    'one bias counted': edit('count-parameters', ("H * H + 2 * H)", "H * H + H)")),
+    'later layers read D inputs': edit('count-parameters', (INPUTS, "inputs = D")),
+    'torch names kept': edit('params-from-torch', (
+        'getattr(rnn, name + "_l0").detach().numpy().astype(np.float64)\n'
+        '            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}',
+        "value.detach().numpy().astype(np.float64) for name, value in rnn.named_parameters()}")),
 }
 
 # Correct solutions written differently, for every answer cell: each must score full marks.

@@ -1,65 +1,39 @@
-"""Wrong and alternative submissions for a04, used by the grader proofs."""
+"""Wrong and alternative submissions for a04, used by the grader proofs.
+
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+"""
+
+import functools
+
+import harness
 
 NOTEBOOK = "a04_vanishing_gradients.ipynb"
 AUTOGRADED_POINTS = 19
 MANUAL_POINTS = 6
 
+edit = functools.partial(harness.edit, "a04")  # edit(grade_id, (old, new), ...)
+
+BACK_ONE_STEP = "grad = (grad * (1.0 - hs[t] ** 2)) @ weight_hh  # (B, H)"
+SCALE = "scale = max_norm / total_norm if total_norm > max_norm else 1.0"
+
 WRONG = {
     # The largest singular value bounds the spectral radius but equals it only for normal matrices.
-    "spectral norm instead of spectral radius": {
-        "spectral-radius": '''\
-def spectral_radius(W):
-    """Spectral radius of a real square matrix."""
-    return float(np.linalg.norm(np.asarray(W, dtype=np.float64), 2))
-''',
-    },
-    "Jacobian without the tanh derivative": {
-        "grad-norms": '''\
-def grad_norms_by_lag(weight_hh, hs, dh_last):
-    """Batch-mean gradient norm ||dL/dh_t|| at every step of a tanh RNN."""
-    T = hs.shape[0]
-    norms = np.empty(T)
-    grad = np.asarray(dh_last, dtype=np.float64)
-    for t in range(T - 1, -1, -1):
-        norms[t] = np.linalg.norm(grad, axis=1).mean()
-        grad = grad @ weight_hh
-    return norms
-''',
-    },
-    "W_hh transposed (column-vector habit in the row layout)": {
-        "grad-norms": '''\
-def grad_norms_by_lag(weight_hh, hs, dh_last):
-    """Batch-mean gradient norm ||dL/dh_t|| at every step of a tanh RNN."""
-    T = hs.shape[0]
-    norms = np.empty(T)
-    grad = np.asarray(dh_last, dtype=np.float64)
-    for t in range(T - 1, -1, -1):
-        norms[t] = np.linalg.norm(grad, axis=1).mean()
-        grad = (grad * (1.0 - hs[t] ** 2)) @ weight_hh.T
-    return norms
-''',
-    },
-    "each gradient clipped on its own": {
-        "clip-global-norm": '''\
-def clip_by_global_norm(grads, max_norm):
-    """Scale a set of gradients so that their norm is at most max_norm."""
-    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
-    clipped = {}
-    for name, g in grads.items():
-        norm = np.linalg.norm(g)
-        clipped[name] = g * (max_norm / norm) if norm > max_norm else g.copy()
-    return clipped, total_norm
-''',
-    },
-    "always rescaled to max_norm": {
-        "clip-global-norm": '''\
-def clip_by_global_norm(grads, max_norm):
-    """Scale a set of gradients together so that their global norm is at most max_norm."""
-    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
-    scale = max_norm / total_norm
-    return {name: g * scale for name, g in grads.items()}, total_norm
-''',
-    },
+    "spectral norm instead of spectral radius": edit("spectral-radius", (
+        "eigenvalues = np.linalg.eigvals(np.asarray(W, dtype=np.float64))  # (H,), complex\n"
+        "    return float(np.abs(eigenvalues).max())",
+        "return float(np.linalg.norm(np.asarray(W, dtype=np.float64), 2))")),
+    "Jacobian without the tanh derivative": edit("grad-norms", (BACK_ONE_STEP, "grad = grad @ weight_hh  # (B, H)")),
+    "W_hh transposed (column-vector habit in the row layout)": edit(
+        "grad-norms", (BACK_ONE_STEP, BACK_ONE_STEP.replace("@ weight_hh", "@ weight_hh.T"))),
+    "each gradient clipped on its own": edit("clip-global-norm", (
+        SCALE + "\n    clipped = {name: np.asarray(g, dtype=np.float64) * scale for name, g in grads.items()}"
+                "  # new arrays",
+        "clipped = {}\n"
+        "    for name, g in grads.items():\n"
+        "        norm = np.linalg.norm(g)\n"
+        "        clipped[name] = g * (max_norm / norm) if norm > max_norm else g.copy()")),
+    "always rescaled to max_norm": edit("clip-global-norm", (SCALE, "scale = max_norm / total_norm")),
 }
 
 ALTERNATIVE = {

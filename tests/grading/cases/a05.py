@@ -1,101 +1,52 @@
-"""Wrong and alternative submissions for a05, used by the grader proofs."""
+"""Wrong and alternative submissions for a05, used by the grader proofs.
+
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+"""
+
+import functools
+
+import harness
 
 NOTEBOOK = "a05_char_lm.ipynb"  # file name inside solutions/a05/
 AUTOGRADED_POINTS = 24  # total points of the grade: true code test cells
 MANUAL_POINTS = 6  # total points of the manually graded cells
 
-# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
-# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+edit = functools.partial(harness.edit, "a05")  # edit(grade_id, (old, new), ...)
+
+SOFTMAX = "probs = torch.softmax(logits / temperature, dim=-1)"
+DRAW = SOFTMAX + """  # (B, V), every row sums to 1
+    return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]  # (B,)"""
+MEAN_LOSS = """loss = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(T * B))  # mean nats per character
+    return float(torch.exp(loss))"""
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
+# small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
     # Right at temperature 1; at any other temperature the renormalisation inside multinomial undoes the division.
-    "temperature applied after the softmax": {"sample-temperature": '''
-def sample_with_temperature(logits, temperature, generator=None):
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    probs = torch.softmax(logits, dim=-1) / temperature  # (B, V)
-    return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]
-'''},
-    "logits multiplied by the temperature": {"sample-temperature": '''
-def sample_with_temperature(logits, temperature, generator=None):
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    probs = torch.softmax(logits * temperature, dim=-1)  # (B, V)
-    return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]
-'''},
+    "temperature applied after the softmax": edit(
+        "sample-temperature", (SOFTMAX, "probs = torch.softmax(logits, dim=-1) / temperature")),
+    "logits multiplied by the temperature": edit(
+        "sample-temperature", (SOFTMAX, "probs = torch.softmax(logits * temperature, dim=-1)")),
     # Passes the small-temperature limit, nothing that needs randomness.
-    "greedy decoding instead of sampling": {"sample-temperature": '''
-def sample_with_temperature(logits, temperature, generator=None):
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    return (logits / temperature).argmax(dim=-1)
-'''},
-    "perplexity as the mean of per-step exp(loss)": {"perplexity": '''
-def perplexity(logits, targets):
-    T, B, V = logits.shape
-    step_ppl = [torch.exp(F.cross_entropy(logits[t], targets[t])) for t in range(T)]  # one per step
-    return float(torch.stack(step_ppl).mean())
-'''},
-    "2 ** cross-entropy in nats": {"perplexity": '''
-def perplexity(logits, targets):
-    T, B, V = logits.shape
-    loss = F.cross_entropy(logits.reshape(T * B, V), targets.reshape(T * B))
-    return float(2 ** loss)
-'''},
+    "greedy decoding instead of sampling": edit(
+        "sample-temperature", (DRAW, "return (logits / temperature).argmax(dim=-1)")),
+    "perplexity as the mean of per-step exp(loss)": edit("perplexity", (
+        MEAN_LOSS,
+        "step_ppl = [torch.exp(F.cross_entropy(logits[t], targets[t])) for t in range(T)]  # one per step\n"
+        "    return float(torch.stack(step_ppl).mean())")),
+    "2 ** cross-entropy in nats": edit("perplexity", ("return float(torch.exp(loss))", "return float(2 ** loss)")),
     # Gradients accumulate over the whole run: the training loss explodes (about 13 nats per character).
-    "optimizer.zero_grad forgotten": {"train-char-lm": '''
-def train_char_lm(model, data, seq_len, n_updates, optimizer):
-    model.train()
-    losses = []
-    while len(losses) < n_updates:
-        state = None
-        for inputs, targets in bptt_chunks(data, seq_len):
-            logits, state = model(inputs, state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-            loss.backward()
-            optimizer.step()
-            state = state.detach()
-            losses.append(loss.item())
-            if len(losses) == n_updates:
-                break
-    return losses
-'''},
+    "optimizer.zero_grad forgotten": edit("train-char-lm", ("            optimizer.zero_grad()\n", "")),
     # Off by one: the model reads the character it must predict, copies it (training loss near 0) and fails on
     # held-out next-character prediction.
-    "targets fed as inputs": {"train-char-lm": '''
-def train_char_lm(model, data, seq_len, n_updates, optimizer):
-    model.train()
-    losses = []
-    while len(losses) < n_updates:
-        state = None
-        for inputs, targets in bptt_chunks(data, seq_len):
-            logits, state = model(targets, state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            state = state.detach()
-            losses.append(loss.item())
-            if len(losses) == n_updates:
-                break
-    return losses
-'''},
+    "targets fed as inputs": edit("train-char-lm", ("model(inputs, state)", "model(targets, state)")),
     # Trains nearly as well (the chunks are long), but it is not truncated BPTT: every chunk starts from zeros.
-    "state not carried between chunks": {"train-char-lm": '''
-def train_char_lm(model, data, seq_len, n_updates, optimizer):
-    model.train()
-    losses = []
-    while len(losses) < n_updates:
-        for inputs, targets in bptt_chunks(data, seq_len):
-            logits, _ = model(inputs)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            if len(losses) == n_updates:
-                break
-    return losses
-'''},
+    "state not carried between chunks": edit(
+        "train-char-lm",
+        ("        state = None  # every pass starts at the top of the streams\n", ""),
+        ("logits, state = model(inputs, state)  # (t, B, V), (L, B, H)", "logits, _ = model(inputs)  # (t, B, V)"),
+        ("            state = state.detach()  # keep the values, cut the graph: the next backward stops here\n", "")),
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY

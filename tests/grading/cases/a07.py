@@ -1,201 +1,76 @@
-"""Wrong and alternative submissions for a07, used by the grader proofs."""
+"""Wrong and alternative submissions for a07, used by the grader proofs.
+
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+"""
+
+import functools
+
+import harness
 
 NOTEBOOK = "a07_decoding_attention.ipynb"  # file name inside solutions/a07/
 AUTOGRADED_POINTS = 25  # total points of the grade: true code test cells
 MANUAL_POINTS = 6  # total points of the manually graded cells
 
-# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
-# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+edit = functools.partial(harness.edit, "a07")  # edit(grade_id, (old, new), ...)
+
+EXTEND = "candidates += [(tokens + [y], log_prob + float(lp)) for y, lp in enumerate(log_probs)]"
+PRUNE = "for tokens, log_prob in candidates[:k]:"
+KEEP = PRUNE + "\n            (finished if tokens[-1] == eos else live).append((tokens, log_prob))"
+SHRINK = "        k = beam_width - len(finished)  # each finished hypothesis takes one place of the beam away\n"
+WINNER = "best = max(finished or live, key=score)"
+MASK = "scores = np.where(mask, scores, -np.inf)"
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
+# small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
     # The eos step is treated as "stop", not as a token the model chose: its log-probability is never added.
-    "greedy: eos log-probability not added": {"greedy-decode": '''
-def greedy_decode(next_log_probs, bos, eos, max_len):
-    tokens, log_prob = [], 0.0
-    for _ in range(max_len):
-        log_probs = next_log_probs([bos] + tokens)
-        token = int(np.argmax(log_probs))
-        tokens.append(token)
-        if token == eos:
-            break
-        log_prob += log_probs[token]
-    return tokens, float(log_prob)
-'''},
+    "greedy: eos log-probability not added": edit("greedy-decode", (
+        "        log_prob += float(log_probs[token])\n        if token == eos:\n            break",
+        "        if token == eos:\n            break\n        log_prob += float(log_probs[token])")),
     # Hypotheses stored with bos in front, and normalised by the length of that list: L + 1 instead of L.
-    "beam: length counts bos": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    k = beam_width
-    live, finished = [([bos], 0.0)], []
-    for _ in range(max_len):
-        if k == 0 or not live:
-            break
-        candidates = []
-        for seq, lp in live:
-            step = next_log_probs(seq)
-            candidates += [(seq + [y], lp + step[y]) for y in range(len(step))]
-        candidates.sort(key=lambda c: -c[1])
-        live = []
-        for seq, lp in candidates[:k]:
-            (finished if seq[-1] == eos else live).append((seq, lp))
-        k = beam_width - len(finished)
-    seq, lp = max(finished or live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return seq[1:], float(lp / len(seq) ** alpha)
-'''},
+    "beam: length counts bos": edit(
+        "beam-search", ("live = [([], 0.0)]", "live = [([bos], 0.0)]"),
+        ("next_log_probs([bos] + tokens)", "next_log_probs(tokens)"),
+        ("return best[0], score(best)", "return best[0][1:], score(best)")),
     # The finished hypotheses are ranked by raw log-probability; only the returned score is normalised.
-    "beam: winner chosen before length normalisation": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    k = beam_width
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if k == 0 or not live:
-            break
-        candidates = []
-        for tokens, lp in live:
-            step = next_log_probs([bos] + tokens)
-            candidates += [(tokens + [y], lp + step[y]) for y in range(len(step))]
-        candidates.sort(key=lambda c: -c[1])
-        live = []
-        for tokens, lp in candidates[:k]:
-            (finished if tokens[-1] == eos else live).append((tokens, lp))
-        k = beam_width - len(finished)
-    tokens, lp = max(finished or live, key=lambda h: h[1])
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
-    "beam: candidates not pruned to the beam width": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if not live:
-            break
-        candidates = []
-        for tokens, lp in live:
-            step = next_log_probs([bos] + tokens)
-            candidates += [(tokens + [y], lp + step[y]) for y in range(len(step))]
-        live = []
-        for tokens, lp in candidates:
-            (finished if tokens[-1] == eos else live).append((tokens, lp))
-    tokens, lp = max(finished or live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
+    "beam: winner chosen before length normalisation": edit(
+        "beam-search", (WINNER, "best = max(finished or live, key=lambda h: h[1])")),
+    # Every candidate is kept, so the beam width (and its shrinking) no longer matters.
+    "beam: candidates not pruned to the beam width": edit(
+        "beam-search", (PRUNE, "for tokens, log_prob in candidates:"), (SHRINK, "")),
     # Each live hypothesis keeps its own k best extensions: up to k * k hypotheses stay live.
-    "beam: the k best extensions of each hypothesis": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    k = beam_width
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if k == 0 or not live:
-            break
-        kept = []
-        for tokens, lp in live:
-            step = np.asarray(next_log_probs([bos] + tokens))
-            for y in np.argsort(-step)[:k]:
-                kept.append((tokens + [int(y)], lp + step[y]))
-        live = []
-        for tokens, lp in kept:
-            (finished if tokens[-1] == eos else live).append((tokens, lp))
-        k = beam_width - len(finished)
-    tokens, lp = max(finished or live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
+    "beam: the k best extensions of each hypothesis": edit(
+        "beam-search",
+        (EXTEND, "candidates += [(tokens + [int(y)], log_prob + float(log_probs[y]))\n"
+                 "                           for y in np.argsort(-log_probs)[:k]]"),
+        (PRUNE, "for tokens, log_prob in candidates:")),
     # Finished hypotheses leave the beam, but the beam keeps k = beam_width candidates at every step.
-    "beam: the beam does not shrink": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if not live:
-            break
-        candidates = []
-        for tokens, lp in live:
-            step = next_log_probs([bos] + tokens)
-            candidates += [(tokens + [y], lp + step[y]) for y in range(len(step))]
-        candidates.sort(key=lambda c: -c[1])
-        live = []
-        for tokens, lp in candidates[:beam_width]:
-            (finished if tokens[-1] == eos else live).append((tokens, lp))
-    tokens, lp = max(finished or live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
+    "beam: the beam does not shrink": edit("beam-search", (SHRINK, "")),
     # A hypothesis that ends in eos is set aside with its parent's log-probability.
-    "beam: eos log-probability not added": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    k = beam_width
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if k == 0 or not live:
-            break
-        candidates = []
-        for tokens, lp in live:
-            step = next_log_probs([bos] + tokens)
-            candidates += [(tokens + [y], lp, lp + step[y]) for y in range(len(step))]
-        candidates.sort(key=lambda c: -c[2])
-        live = []
-        for tokens, parent_lp, lp in candidates[:k]:
-            if tokens[-1] == eos:
-                finished.append((tokens, parent_lp))
-            else:
-                live.append((tokens, lp))
-        k = beam_width - len(finished)
-    tokens, lp = max(finished or live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
+    "beam: eos log-probability not added": edit(
+        "beam-search", (EXTEND, EXTEND.replace("log_prob + float(lp))", "log_prob + float(lp), log_prob)")),
+        (KEEP, "for tokens, log_prob, parent_log_prob in candidates[:k]:\n"
+               "            if tokens[-1] == eos:\n"
+               "                finished.append((tokens, parent_log_prob))\n"
+               "            else:\n"
+               "                live.append((tokens, log_prob))")),
     # The hypotheses still live at max_len compete with the finished ones, instead of only replacing them.
-    "beam: cut hypotheses compete with finished ones": {"beam-search": '''
-def beam_search(next_log_probs, bos, eos, beam_width, max_len, alpha):
-    k = beam_width
-    live, finished = [([], 0.0)], []
-    for _ in range(max_len):
-        if k == 0 or not live:
-            break
-        candidates = []
-        for tokens, lp in live:
-            step = next_log_probs([bos] + tokens)
-            candidates += [(tokens + [y], lp + step[y]) for y in range(len(step))]
-        candidates.sort(key=lambda c: -c[1])
-        live = []
-        for tokens, lp in candidates[:k]:
-            (finished if tokens[-1] == eos else live).append((tokens, lp))
-        k = beam_width - len(finished)
-    tokens, lp = max(finished + live, key=lambda h: h[1] / len(h[0]) ** alpha)
-    return tokens, float(lp / len(tokens) ** alpha)
-'''},
-    "attention: softmax over the batch axis": {"additive-attention": '''
-def additive_attention(query, keys, values, params, mask):
-    hidden = np.tanh(keys @ params["W_key"].T + query @ params["W_query"].T)
-    scores = np.where(mask, hidden @ params["v"], -np.inf)
-    e = np.exp(scores - scores.max(axis=1, keepdims=True))
-    weights = e / e.sum(axis=1, keepdims=True)
-    context = (weights[:, :, None] * values).sum(axis=0)
-    return context, weights
-'''},
+    "beam: cut hypotheses compete with finished ones": edit(
+        "beam-search", (WINNER, "best = max(finished + live, key=score)")),
+    "attention: softmax over the batch axis": edit(
+        "additive-attention", ("scores.max(axis=0)", "scores.max(axis=1, keepdims=True)"),
+        ("e.sum(axis=0)", "e.sum(axis=1, keepdims=True)")),
     # Padding is zeroed after the softmax, so the real positions no longer share all of the weight.
-    "attention: mask applied after the softmax": {"additive-attention": '''
-def additive_attention(query, keys, values, params, mask):
-    hidden = np.tanh(keys @ params["W_key"].T + query @ params["W_query"].T)
-    scores = hidden @ params["v"]
-    e = np.exp(scores - scores.max(axis=0))
-    weights = e / e.sum(axis=0) * mask
-    context = (weights[:, :, None] * values).sum(axis=0)
-    return context, weights
-'''},
+    "attention: mask applied after the softmax": edit(
+        "additive-attention", ("    " + MASK + "  # exp(-inf) = 0: padding gets a weight of exactly 0\n", ""),
+        ("weights = e / e.sum(axis=0)", "weights = e / e.sum(axis=0) * mask")),
     # The hidden layer without its nonlinearity: the score becomes linear in the query and the keys.
-    "attention: tanh left out": {"additive-attention": '''
-def additive_attention(query, keys, values, params, mask):
-    hidden = keys @ params["W_key"].T + query @ params["W_query"].T
-    scores = np.where(mask, hidden @ params["v"], -np.inf)
-    e = np.exp(scores - scores.max(axis=0))
-    weights = e / e.sum(axis=0)
-    context = (weights[:, :, None] * values).sum(axis=0)
-    return context, weights
-'''},
+    "attention: tanh left out": edit(
+        "additive-attention", ('np.tanh(keys @ params["W_key"].T + projected_query[None])',
+                               'keys @ params["W_key"].T + projected_query[None]')),
     # The mask multiplies the scores: padded positions get a score of 0, hence a weight exp(0 - max) > 0.
-    "attention: scores multiplied by the mask": {"additive-attention": '''
-def additive_attention(query, keys, values, params, mask):
-    hidden = np.tanh(keys @ params["W_key"].T + query @ params["W_query"].T)
-    scores = (hidden @ params["v"]) * mask
-    e = np.exp(scores - scores.max(axis=0))
-    weights = e / e.sum(axis=0)
-    context = (weights[:, :, None] * values).sum(axis=0)
-    return context, weights
-'''},
+    "attention: scores multiplied by the mask": edit("additive-attention", (MASK, "scores = scores * mask")),
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY

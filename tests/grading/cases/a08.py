@@ -1,123 +1,76 @@
-"""Wrong and alternative submissions for a08, used by the grader proofs."""
+"""Wrong and alternative submissions for a08, used by the grader proofs.
+
+Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
+(``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+"""
+
+import functools
+
+import harness
 
 NOTEBOOK = "a08_forecasting.ipynb"  # file name inside solutions/a08/
 AUTOGRADED_POINTS = 22  # total points of the grade: true code test cells
 MANUAL_POINTS = 4  # total points of the manually graded cells
 
-# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
-# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+edit = functools.partial(harness.edit, "a08")  # edit(grade_id, (old, new), ...)
+
+WINDOWS = """starts = np.arange(n_train - T - K + 1)  # training windows: targets end at most at z[n_train - 1]
+    origins = np.arange(n_train, len(series) - K + 1)  # test origins
+    x_train = z[starts[None, :] + np.arange(T)[:, None]]  # (T, N_train)
+    y_train = z[starts[:, None] + T + np.arange(K)[None, :]]  # (N_train, K)
+    x_test = z[origins[None, :] + np.arange(-T, 0)[:, None]]  # (T, N_test)
+    y_test = z[origins[:, None] + np.arange(K)[None, :]]  # (N_test, K)
+    return x_train, y_train, x_test, y_test, mean, std"""
+SEASONAL_SCALE = "scale = np.mean(np.abs(y_train[m:] - y_train[:-m]))"
+SLIDE = "current = np.append(current[1:], predictions[k])  # drop the oldest, append the newest"
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
+# small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
     # The classic leak: mean and std of the whole series, test years included.
-    "windows: scaling fitted on the whole series": {"split-scale-window": '''
-def split_scale_window(series, n_train, T, K):
-    series = np.asarray(series, dtype=float)
-    mean, std = float(series.mean()), float(series.std())
-    z = (series - mean) / std
-    starts = np.arange(n_train - T - K + 1)
-    origins = np.arange(n_train, len(series) - K + 1)
-    x_train = z[starts[None, :] + np.arange(T)[:, None]]
-    y_train = z[starts[:, None] + T + np.arange(K)[None, :]]
-    x_test = z[origins[None, :] + np.arange(-T, 0)[:, None]]
-    y_test = z[origins[:, None] + np.arange(K)[None, :]]
-    return x_train, y_train, x_test, y_test, mean, std
-'''},
+    "windows: scaling fitted on the whole series": edit("split-scale-window", (
+        "mean, std = float(series[:n_train].mean()), float(series[:n_train].std())",
+        "mean, std = float(series.mean()), float(series.std())")),
     # Off by one: each window's targets start at its own last input.
-    "windows: targets start one step early": {"split-scale-window": '''
-def split_scale_window(series, n_train, T, K):
-    series = np.asarray(series, dtype=float)
-    mean, std = float(series[:n_train].mean()), float(series[:n_train].std())
-    z = (series - mean) / std
-    starts = np.arange(n_train - T - K + 1)
-    origins = np.arange(n_train, len(series) - K + 1)
-    x_train = z[starts[None, :] + np.arange(T)[:, None]]
-    y_train = z[starts[:, None] + T - 1 + np.arange(K)[None, :]]
-    x_test = z[origins[None, :] + np.arange(-T, 0)[:, None]]
-    y_test = z[origins[:, None] + np.arange(K)[None, :]]
-    return x_train, y_train, x_test, y_test, mean, std
-'''},
+    "windows: targets start one step early": edit("split-scale-window", (
+        "z[starts[:, None] + T + np.arange(K)[None, :]]", "z[starts[:, None] + T - 1 + np.arange(K)[None, :]]")),
     # Windows cut from the whole series, then split by origin: the last training targets lie in the test part.
-    "windows: windowed before splitting": {"split-scale-window": '''
-def split_scale_window(series, n_train, T, K):
-    series = np.asarray(series, dtype=float)
-    mean, std = float(series[:n_train].mean()), float(series[:n_train].std())
-    z = (series - mean) / std
-    xs, ys, origins = [], [], []
-    for i in range(len(z) - T - K + 1):
-        xs.append(z[i:i + T])
-        ys.append(z[i + T:i + T + K])
-        origins.append(i + T)
-    xs, ys, origins = np.array(xs), np.array(ys), np.array(origins)
-    train = origins < n_train
-    return xs[train].T, ys[train], xs[~train].T, ys[~train], mean, std
-'''},
+    "windows: windowed before splitting": edit("split-scale-window", (
+        WINDOWS,
+        "xs, ys, origins = [], [], []\n"
+        "    for i in range(len(z) - T - K + 1):\n"
+        "        xs.append(z[i:i + T])\n"
+        "        ys.append(z[i + T:i + T + K])\n"
+        "        origins.append(i + T)\n"
+        "    xs, ys, origins = np.array(xs), np.array(ys), np.array(origins)\n"
+        "    train = origins < n_train\n"
+        "    return xs[train].T, ys[train], xs[~train].T, ys[~train], mean, std")),
     # The test windows' inputs kept inside the test part: the first T test origins are lost.
-    "windows: test inputs kept inside the test part": {"split-scale-window": '''
-def split_scale_window(series, n_train, T, K):
-    series = np.asarray(series, dtype=float)
-    mean, std = float(series[:n_train].mean()), float(series[:n_train].std())
-    z = (series - mean) / std
-    starts = np.arange(n_train - T - K + 1)
-    origins = np.arange(n_train + T, len(series) - K + 1)
-    x_train = z[starts[None, :] + np.arange(T)[:, None]]
-    y_train = z[starts[:, None] + T + np.arange(K)[None, :]]
-    x_test = z[origins[None, :] + np.arange(-T, 0)[:, None]]
-    y_test = z[origins[:, None] + np.arange(K)[None, :]]
-    return x_train, y_train, x_test, y_test, mean, std
-'''},
-    "seasonal naive: the last value repeated": {"seasonal-naive": '''
-def seasonal_naive(history, K, m):
-    history = np.asarray(history, dtype=float)
-    return np.full(K, history[-1])
-'''},
+    "windows: test inputs kept inside the test part": edit("split-scale-window", (
+        "origins = np.arange(n_train, len(series) - K + 1)", "origins = np.arange(n_train + T, len(series) - K + 1)")),
+    "seasonal naive: the last value repeated": edit("seasonal-naive", (
+        "last_season = history[len(history) - m:]  # (m,)\n    return last_season[np.arange(K) % m]",
+        "return np.full(K, history[-1])")),
     # The last season sliced to K values: right for K <= m, too short for K > m.
-    "seasonal naive: the season not repeated when K > m": {"seasonal-naive": '''
-def seasonal_naive(history, K, m):
-    history = np.asarray(history, dtype=float)
-    return history[-m:][:K]
-'''},
+    "seasonal naive: the season not repeated when K > m": edit("seasonal-naive", (
+        "return last_season[np.arange(K) % m]", "return last_season[:K]")),
     # The wrong naive in the denominator: one step back instead of one season.
-    "mase: scaled by the one-step naive": {"mase": '''
-def mase(y_true, y_pred, y_train, m):
-    y_train = np.asarray(y_train, dtype=float)
-    error = np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred)))
-    scale = np.mean(np.abs(np.diff(y_train)))
-    return float(error / scale)
-'''},
+    "mase: scaled by the one-step naive": edit("mase", (SEASONAL_SCALE, "scale = np.mean(np.abs(np.diff(y_train)))")),
     # The scale computed on the held-out values instead of the training series.
-    "mase: scale from the test values": {"mase": '''
-def mase(y_true, y_pred, y_train, m):
-    y_true = np.asarray(y_true, dtype=float).ravel()
-    error = np.mean(np.abs(y_true - np.asarray(y_pred, dtype=float).ravel()))
-    reference = np.concatenate([np.asarray(y_train, dtype=float)[-m:], y_true])
-    scale = np.mean(np.abs(reference[m:] - reference[:-m]))
-    return float(error / scale)
-'''},
+    "mase: scale from the test values": edit("mase", (
+        SEASONAL_SCALE,
+        "reference = np.concatenate([y_train[-m:], np.asarray(y_true, dtype=float).ravel()])\n"
+        "    scale = np.mean(np.abs(reference[m:] - reference[:-m]))")),
     # Every step predicted from the observed window: the predictions are never fed back.
-    "recursive: predictions not fed back": {"recursive-forecast": '''
-def recursive_forecast(next_value, window, K):
-    window = np.asarray(window, dtype=float)
-    return np.array([next_value(window) for _ in range(K)])
-'''},
+    "recursive: predictions not fed back": edit("recursive-forecast", ("        " + SLIDE + "\n", "")),
     # The prediction goes in at the front and the newest value is dropped.
-    "recursive: window slid the wrong way": {"recursive-forecast": '''
-def recursive_forecast(next_value, window, K):
-    current = np.array(window, dtype=float)
-    out = []
-    for _ in range(K):
-        out.append(next_value(current))
-        current = np.concatenate([[out[-1]], current[:-1]])
-    return np.array(out)
-'''},
+    "recursive: window slid the wrong way": edit("recursive-forecast", (
+        SLIDE, "current = np.concatenate([[predictions[k]], current[:-1]])")),
     # Correct forecasts, but the caller's window is overwritten in place.
-    "recursive: caller's window modified": {"recursive-forecast": '''
-def recursive_forecast(next_value, window, K):
-    out = np.zeros(K)
-    for k in range(K):
-        out[k] = next_value(window)
-        window[:-1] = window[1:]
-        window[-1] = out[k]
-    return out
-'''},
+    "recursive: caller's window modified": edit(
+        "recursive-forecast",
+        ("current = np.array(window, dtype=float)  # a copy: the caller's array stays as it was", "current = window"),
+        (SLIDE, "current[:-1] = current[1:]\n        current[-1] = predictions[k]")),
 }
 
 # A correct solution written differently, for EVERY answer cell, which must score full marks.

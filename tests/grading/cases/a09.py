@@ -1,117 +1,61 @@
-"""Wrong and alternative submissions for a09, used by the grader proofs."""
+"""Wrong and alternative submissions for a09, used by the grader proofs.
+
+Every WRONG entry but one is the solution with one realistic mistake, written as a small edit of the solution's
+answer (``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the
+solution). The sequential loop is a different program, so it stays a whole answer.
+"""
+
+import functools
+
+import harness
 
 NOTEBOOK = "a09_ctc_scan.ipynb"  # file name inside solutions/a09/
 AUTOGRADED_POINTS = 22  # total points of the grade: true code test cells
 MANUAL_POINTS = 4  # total points of the manually graded cells
 
-# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the full replacement source of
-# that cell. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
+edit = functools.partial(harness.edit, "a09")  # edit(grade_id, (old, new), ...)
+
+SKIP = "skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])"
+LOG_LIKELIHOOD = "return float(np.logaddexp(alpha[-1], alpha[-2]))"
+ROUND = "A[shift:], B[shift:] = A[shift:] * A[:-shift], A[shift:] * B[:-shift] + B[shift:]"
+
+# Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
+# small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
 WRONG = {
     # The blank written as the id 0 instead of the argument: right whenever the blank happens to be 0.
-    "ctc: blank assumed to be 0": {"ctc-forward": '''
-def ctc_log_likelihood(log_probs, target, blank):
-    ext = np.zeros(2 * len(target) + 1, dtype=int)
-    ext[1::2] = target
-    S = len(ext)
-    skip = np.zeros(S, dtype=bool)
-    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
-    alpha = np.full(S, -np.inf)
-    alpha[:2] = log_probs[0, ext[:2]]
-    for t in range(1, len(log_probs)):
-        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
-        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
-    return float(np.logaddexp(alpha[-1], alpha[-2]))
-'''},
+    "ctc: blank assumed to be 0": edit(
+        "ctc-forward", ("ext = np.full(2 * len(target) + 1, blank)", "ext = np.zeros(2 * len(target) + 1, dtype=int)"),
+        (SKIP, SKIP.replace("!= blank", "!= 0"))),
     # The skip over a blank allowed at every label, also between two equal labels (which then merge).
-    "ctc: skip allowed between equal labels": {"ctc-forward": '''
-def ctc_log_likelihood(log_probs, target, blank):
-    ext = np.full(2 * len(target) + 1, blank)
-    ext[1::2] = target
-    S = len(ext)
-    skip = np.zeros(S, dtype=bool)
-    skip[2:] = ext[2:] != blank
-    alpha = np.full(S, -np.inf)
-    alpha[:2] = log_probs[0, ext[:2]]
-    for t in range(1, len(log_probs)):
-        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
-        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
-    return float(np.logaddexp(alpha[-1], alpha[-2]))
-'''},
+    "ctc: skip allowed between equal labels": edit("ctc-forward", (SKIP, "skip[2:] = ext[2:] != blank")),
     # The recursion on probabilities, logarithm taken at the end: alpha underflows to 0 on long utterances.
-    "ctc: probabilities multiplied in linear space": {"ctc-forward": '''
-def ctc_log_likelihood(log_probs, target, blank):
-    probs = np.exp(log_probs)
-    ext = np.full(2 * len(target) + 1, blank)
-    ext[1::2] = target
-    S = len(ext)
-    alpha = np.zeros(S)
-    alpha[0], alpha[1] = probs[0, ext[0]], probs[0, ext[1]]
-    for t in range(1, len(probs)):
-        new = np.zeros(S)
-        for s in range(S):
-            total = alpha[s] + (alpha[s - 1] if s >= 1 else 0.0)
-            if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
-                total += alpha[s - 2]
-            new[s] = total * probs[t, ext[s]]
-        alpha = new
-    return float(np.log(alpha[-1] + alpha[-2]))
-'''},
+    "ctc: probabilities multiplied in linear space": edit(
+        "ctc-forward",
+        ("alpha = np.full(S, -np.inf)\n    alpha[:2] = log_probs[0, ext[:2]]",
+         "probs = np.exp(log_probs)\n    alpha = np.zeros(S)\n    alpha[:2] = probs[0, ext[:2]]"),
+        ("stay_or_step = np.logaddexp(alpha, np.concatenate([[-np.inf], alpha[:-1]]))",
+         "stay_or_step = alpha + np.concatenate([[0.0], alpha[:-1]])"),
+        ("jump = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)",
+         "jump = np.where(skip, np.concatenate([[0.0, 0.0], alpha[:-2]]), 0.0)"),
+        ("alpha = np.logaddexp(stay_or_step, jump) + log_probs[t, ext]",
+         "alpha = (stay_or_step + jump) * probs[t, ext]"),
+        (LOG_LIKELIHOOD, "return float(np.log(alpha[-1] + alpha[-2]))")),
     # Only paths that end in the final blank are counted, not those that end in the last label.
-    "ctc: only the final blank ends a path": {"ctc-forward": '''
-def ctc_log_likelihood(log_probs, target, blank):
-    ext = np.full(2 * len(target) + 1, blank)
-    ext[1::2] = target
-    S = len(ext)
-    skip = np.zeros(S, dtype=bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    alpha = np.full(S, -np.inf)
-    alpha[:2] = log_probs[0, ext[:2]]
-    for t in range(1, len(log_probs)):
-        prev1 = np.concatenate([[-np.inf], alpha[:-1]])
-        prev2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + log_probs[t, ext]
-    return float(alpha[-1])
-'''},
+    "ctc: only the final blank ends a path": edit("ctc-forward", (LOG_LIKELIHOOD, "return float(alpha[-1])")),
     # Blanks removed before repeats are merged: two equal labels separated by a blank collapse into one.
-    "greedy: repeats collapsed across a blank": {"ctc-greedy": '''
-def ctc_greedy_decode(log_probs, blank):
-    best = [int(s) for s in np.argmax(log_probs, axis=1) if s != blank]
-    return [s for i, s in enumerate(best) if i == 0 or s != best[i - 1]]
-'''},
+    "greedy: repeats collapsed across a blank": edit("ctc-greedy", (
+        "keep = np.ones(len(best), dtype=bool)",
+        "best = best[best != blank]  # blanks dropped first\n    keep = np.ones(len(best), dtype=bool)")),
     # The states before each step: h0, h_1, ..., h_{T-1} instead of h_1, ..., h_T (an exclusive scan).
-    "scan: off by one, states before each step": {"linear-scan": '''
-def linear_scan(a, b, h0):
-    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
-    shift, rounds = 1, 0
-    while shift < len(A):
-        A[shift:], B[shift:] = A[shift:] * A[:-shift], A[shift:] * B[:-shift] + B[shift:]
-        shift, rounds = 2 * shift, rounds + 1
-    hs = A * h0 + B
-    return np.concatenate([h0[None], hs[:-1]]), rounds
-'''},
+    "scan: off by one, states before each step": edit("linear-scan", (
+        "return A * h0 + B, rounds",
+        "hs = A * h0 + B\n    return np.concatenate([h0[None], hs[:-1]]), rounds")),
     # A updated first, then B computed from the already updated A: a round mixes two levels.
-    "scan: a round reads values it has already updated": {"linear-scan": '''
-def linear_scan(a, b, h0):
-    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
-    shift, rounds = 1, 0
-    while shift < len(A):
-        A[shift:] = A[shift:] * A[:-shift]
-        B[shift:] = A[shift:] * B[:-shift] + B[shift:]
-        shift, rounds = 2 * shift, rounds + 1
-    return A * h0 + B, rounds
-'''},
+    "scan: a round reads values it has already updated": edit("linear-scan", (
+        ROUND, "A[shift:] = A[shift:] * A[:-shift]\n        B[shift:] = A[shift:] * B[:-shift] + B[shift:]")),
     # The operator applied in the wrong order: the later step's input scaled by the earlier step's coefficient.
-    "scan: operator order swapped": {"linear-scan": '''
-def linear_scan(a, b, h0):
-    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
-    shift, rounds = 1, 0
-    while shift < len(A):
-        A[shift:], B[shift:] = A[shift:] * A[:-shift], A[:-shift] * B[shift:] + B[:-shift]
-        shift, rounds = 2 * shift, rounds + 1
-    return A * h0 + B, rounds
-'''},
+    "scan: operator order swapped": edit("linear-scan", (
+        "A[shift:] * B[:-shift] + B[shift:]", "A[:-shift] * B[shift:] + B[:-shift]")),
     # A correct loop, reported honestly: T rounds, not a parallel scan.
     "scan: a sequential loop": {"linear-scan": '''
 def linear_scan(a, b, h0):
