@@ -42,6 +42,6 @@ def test_mathjax_is_bundled_and_no_script_comes_from_another_host(built_site):
 
 def test_api_reference_documents_the_numpy_reference(built_site):
     api = (built_site.site / "book" / "api.html").read_text()
-    for name in ("rnn_forward", "lstm_backward", "gru_forward", "dot_attention", "additive_attention",
+    for name in ("rnn_forward", "lstm_backward", "gru_forward", "dot_attention_forward", "additive_attention_forward",
                  "bidirectional_forward", "numerical_gradient"):
         assert re.search(rf'id="rnnlib\.[\w.]*\.{name}"', api), f"{name} missing from the API page"

@@ -6,22 +6,15 @@ FAILURES says, for each, which test cells fail and what the message of each must
 (tests/grading/test_a03_checks.py runs them in-process; test_assignments.py grades them with nbgrader).
 """
 
+import functools
+
 import harness
 
 NOTEBOOK = "a03_bptt.ipynb"
 AUTOGRADED_POINTS = 21
 MANUAL_POINTS = 5
 
-_SOLVED = harness.answers(harness.Case("a03", NOTEBOOK, AUTOGRADED_POINTS, MANUAL_POINTS, {}, {}))
-
-
-def edit(grade_id: str, *replacements: tuple[str, str]) -> dict[str, str]:
-    """The solution's answer ``grade_id`` with each (old, new) applied; old must occur exactly once."""
-    source = _SOLVED[grade_id]
-    for old, new in replacements:
-        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the solution"
-        source = source.replace(old, new)
-    return {grade_id: source}
+edit = functools.partial(harness.edit, "a03")  # edit(grade_id, (old, new), ...)
 
 
 STEP_DA = "da = dh * (1.0 - cache.h ** 2)  # (B, H)"

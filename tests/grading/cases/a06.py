@@ -6,22 +6,15 @@ FAILURES says, for each, which test cells fail and what the message of each must
 (tests/grading/test_a06_checks.py runs them in-process; test_assignments.py grades them with nbgrader).
 """
 
+import functools
+
 import harness
 
 NOTEBOOK = "a06_lstm_gru.ipynb"
 AUTOGRADED_POINTS = 20
 MANUAL_POINTS = 6
 
-_SOLVED = harness.answers(harness.Case("a06", NOTEBOOK, AUTOGRADED_POINTS, MANUAL_POINTS, {}, {}))
-
-
-def edit(grade_id: str, *replacements: tuple[str, str]) -> dict[str, str]:
-    """The solution's answer ``grade_id`` with each (old, new) applied; old must occur exactly once."""
-    source = _SOLVED[grade_id]
-    for old, new in replacements:
-        assert source.count(old) == 1, f"{grade_id}: {old!r} occurs {source.count(old)} times in the solution"
-        source = source.replace(old, new)
-    return {grade_id: source}
+edit = functools.partial(harness.edit, "a06")  # edit(grade_id, (old, new), ...)
 
 
 GATES = "i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)"
