@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "book" / "pretrain" / "ch09_depth.py"
@@ -29,8 +30,10 @@ def test_the_agreement_task_tags_the_sign_of_the_running_count(script):
 
 def test_the_script_reproduces_itself_at_reduced_size(script, tmp_path):
     args = ["--seeds", "2", "--epochs", "2", "--n-train", "100", "--quiet"]
+    dtype = torch.get_default_dtype()
     first = script.main(args + ["--out", str(tmp_path / "a.json")])
     second = script.main(args + ["--out", str(tmp_path / "b.json")])
+    assert torch.get_default_dtype() == dtype, "the script must leave the caller's default dtype alone"
     assert json.loads((tmp_path / "a.json").read_text())["config"] == first["config"]
     assert set(first["models"]) == set(script.MODELS)
     for name, model in first["models"].items():

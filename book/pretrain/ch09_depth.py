@@ -82,8 +82,17 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    # float64 for this run only: the script is also called in-process (by its test), where the caller's default
+    # dtype must survive.
+    previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    try:
+        return _run(args)
+    finally:
+        torch.set_default_dtype(previous)
 
+
+def _run(args):
     X_tr, Y_tr, _ = agreement_task(args.n_train, T, seed=11)
     X_va, Y_va, _ = agreement_task(N_VAL, T, seed=12)
     train_batches = [(X_tr[:, i:i + BATCH], Y_tr[:, i:i + BATCH]) for i in range(0, args.n_train, BATCH)]
