@@ -77,8 +77,9 @@ FAILURES = {
                                   for cell in _PARAMS},
     'numpy() without detach': {cell: "params_from_torch raised RuntimeError" for cell in _PARAMS},
 }
-# One mistake per function, repeated with in-process tampering by tests/grading/test_tampering.py.
-TAMPERING_MUTANTS = ['bias_hh left out', 'every step from h0', 'one bias counted', 'float32 kept']
+# Mistakes in rnn_step, rnn_forward and params_from_torch (a torch module), repeated with in-process tampering
+# by tests/grading/test_tampering.py.
+TAMPERING_MUTANTS = ['bias_hh left out', 'every step from h0', 'float32 kept']
 
 # Correct solutions written differently, for every answer cell: each must score full marks.
 ALTERNATIVE = {
