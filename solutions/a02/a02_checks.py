@@ -27,7 +27,7 @@ PASSED = {
     "count_one_layer": "count_parameters is right for one layer",
     "count_stacked": "count_parameters is right for stacked and bidirectional RNNs",
     "params_torch": "params_from_torch copies the weights",
-    "params_reproduce": "rnn_forward reproduces torch.nn.RNN with the weights params_from_torch copies",
+    "params_reproduce": "params_from_torch: an RNN run with the weights it copies reproduces torch.nn.RNN",
 }
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 MODIFIED_HINT = "compute new arrays (h = np.tanh(...)) instead of writing into the arguments"
@@ -106,8 +106,8 @@ def _explain(got, want, hypotheses):
 def _layer_params(rng, D, H, dtype=np.float64):
     """torch.nn.RNN's initialisation, uniform in (-1/sqrt(H), 1/sqrt(H)), drawn from ``rng``."""
     k = 1.0 / np.sqrt(H)
-    return {"weight_ih": rng.uniform(-k, k, (H, D)).astype(dtype), "weight_hh": rng.uniform(-k, k, (H, H)).astype(dtype),
-            "bias_ih": rng.uniform(-k, k, H).astype(dtype), "bias_hh": rng.uniform(-k, k, H).astype(dtype)}
+    shapes = {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+    return {name: rng.uniform(-k, k, shape).astype(dtype) for name, shape in shapes.items()}
 
 
 def _dims(rng, n=4, high=7) -> tuple:
@@ -498,6 +498,6 @@ def judge_params_reproduce(case, record, reference):
     expected = _rnn_numpy(case["x"], case["h0"], **want)
     if not _close(hs, expected):
         wrong = [name for name in PARAM_KEYS if not _close(params[name], want[name])]
-        raise AssertionError(f"rnn_forward with params_from_torch(rnn) differs from rnn's output by "
+        raise AssertionError(f"an RNN run with the weights of params_from_torch(rnn) differs from rnn's output by "
                              f"{rel_error(hs, expected):.1e} (relative): {', '.join(wrong)} "
                              f"{'does' if len(wrong) == 1 else 'do'} not hold the module's values")

@@ -91,3 +91,15 @@ def test_an_untransposed_weight_ih_is_named_where_it_fits(checks, solution):
     record = checks.produce_rnn_forward_torch(untransposed, case)
     with pytest.raises(AssertionError, match="^your step computes x @ weight_ih; with inputs as rows"):
         checks.judge_rnn_forward_torch(case, record, checks.reference_rnn_forward_torch(case))
+
+
+def test_a_wrong_weight_is_named_by_the_forward_it_spoils(checks):
+    case = checks.cases_params_reproduce(np.random.default_rng(0))[0]
+    reference = checks.reference_params_reproduce(case)
+
+    def off(rnn):
+        params = {k: getattr(rnn, k + "_l0").detach().double().numpy() for k in checks.PARAM_KEYS}
+        return {**params, "weight_hh": params["weight_hh"] * 1.01}
+
+    with pytest.raises(AssertionError, match="differs from rnn's output by .*: weight_hh does not hold the module's"):
+        checks.judge_params_reproduce(case, checks.produce_params_reproduce(off, case), reference)
