@@ -105,3 +105,17 @@ ALTERNATIVE = {
     """Through the state dict, whose tensors are already detached."""
     return {key.removesuffix("_l0"): np.array(value, dtype=np.float64) for key, value in rnn.state_dict().items()}''',
 }
+
+# a02's own tampering, appended to each tampering mutant: the torch.nn.RNN that params_from_torch's checks build is
+# made float64 whatever the case says, so that a function that keeps float32 would return float64 arrays. The
+# checks compare the module with the case after the call, so the swap shows as a modified input and scores 0.
+TAMPERING = {
+    "torch.nn.RNN swapped for a float64 one": '''
+import torch as _torch
+class _DoubleRNN(_torch.nn.RNN):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.double()
+_torch.nn.RNN = _DoubleRNN
+''',
+}
