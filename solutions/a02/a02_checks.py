@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlib.checking import Opaque, call, encode, numeric, returned
+from rnnlib.checking import Opaque, array, call, encode, numeric, returned
 from rnnlib.gradcheck import rel_error
 
 PASSED = {
@@ -38,16 +38,6 @@ MODIFIED_HINT = "compute new arrays (h = np.tanh(...)) instead of writing into t
 def _close(a, b) -> bool:
     """Equal to float64 rounding: relative to their size, or absolutely where both are about 0."""
     return a.shape == b.shape and (rel_error(a, b) < 1e-10 or np.allclose(a, b, rtol=0, atol=1e-12))
-
-
-def _array(value, what: str, shape: tuple) -> np.ndarray:
-    if not isinstance(value, (np.ndarray, float)):
-        raise AssertionError(f"{what} should be a numpy array of shape {shape}, got {value!r}"[:200])
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != shape:
-        hint = ": it is transposed" if value.shape == shape[::-1] and len(shape) > 1 else ""
-        raise AssertionError(f"{what} has shape {value.shape} but should be {shape}{hint}")
-    return value
 
 
 def _shape_error(record, what: str, case) -> None:
@@ -165,7 +155,7 @@ def judge_rnn_step(case, record, reference):
     _shape_error(record, "rnn_step", case)
     B, H = case["h_prev"].shape
     value = returned(record, "rnn_step", hint=MODIFIED_HINT)
-    h = _array(value, "h", (B, H))
+    h = array(value, "h", (B, H))
     want = returned(reference, "the reference")
     if _close(h, want):
         return
@@ -251,7 +241,7 @@ def _forward_got(case, record):
     _shape_error(record, "rnn_forward", case)
     (T, B, D), H = case["x"].shape, case["h0"].shape[1]
     value = returned(record, "rnn_forward", hint=MODIFIED_HINT)
-    return _array(value, "hs", (T, B, H))
+    return array(value, "hs", (T, B, H))
 
 
 def judge_rnn_forward_first_steps(case, record, reference):
@@ -492,7 +482,7 @@ def judge_params_reproduce(case, record, reference):
     module's own weights: equal to rounding."""
     got = _params_got(record, case)
     want = returned(reference, "the reference")
-    params = {name: _array(numeric(got[name], f"params[{name!r}]"), f"params[{name!r}]", want[name].shape)
+    params = {name: array(numeric(got[name], f"params[{name!r}]"), f"params[{name!r}]", want[name].shape)
               for name in PARAM_KEYS}
     hs = _rnn_numpy(case["x"], case["h0"], **params)  # (T, B, H)
     expected = _rnn_numpy(case["x"], case["h0"], **want)
