@@ -82,13 +82,13 @@ STEP_MISTAKES = [
 
 
 def _explain(got, want, hypotheses):
-    """The cause of the first hypothesis whose prediction matches ``got`` (and differs from ``want``), or None."""
-    for kwargs, cause in hypotheses:
+    """The cause of the first (predict, cause) whose ``predict()`` matches ``got`` (and differs from ``want``)."""
+    for predict, cause in hypotheses:
         try:
-            predicted = kwargs() if callable(kwargs) else None
+            predicted = predict()
         except ValueError:  # an untransposed weight whose shapes do not fit: not this case's mistake
             continue
-        if predicted is not None and _close(got, predicted) and not _close(predicted, want):
+        if _close(got, predicted) and not _close(predicted, want):
             return cause
     return None
 
@@ -153,7 +153,7 @@ reference_rnn_step_value = reference_rnn_step_torch = reference_rnn_step
 
 def judge_rnn_step(case, record, reference):
     _shape_error(record, "rnn_step", case)
-    B, H = case["h_prev"].shape
+    (B, D), H = case["x"].shape, case["h_prev"].shape[1]
     value = returned(record, "rnn_step", hint=MODIFIED_HINT)
     h = array(value, "h", (B, H))
     want = returned(reference, "the reference")
@@ -161,7 +161,6 @@ def judge_rnn_step(case, record, reference):
         return
     sequence = {"x": case["x"][None], "h0": case["h_prev"], **{k: case[k] for k in PARAM_KEYS}}  # T = 1
     cause = _explain(h, want, [(lambda kw=kw: _rnn_numpy(**sequence, **kw)[0], cause) for kw, cause in STEP_MISTAKES])
-    D = case["x"].shape[1]
     if cause is not None:
         raise AssertionError(f"{cause} (for (B, D, H) = {(B, D, H)})")
     raise AssertionError(f"for (B, D, H) = {(B, D, H)}, h = {np.round(h, 6).tolist()}"[:160]
