@@ -96,8 +96,7 @@ def _call_decoder(fn, case):
     """The record of fn(next_log_probs, ...) on the case's model: what it returned, and the prefixes it asked."""
     prefixes = []
     record = call(fn, case, lambda model_spec, **rest: (model(model_spec, prefixes), *rest.values()))
-    record["prefixes"] = sorted({tuple(p) for p in prefixes})
-    record["prefixes"] = [list(p) for p in record["prefixes"]]
+    record["prefixes"] = [list(p) for p in sorted({tuple(p) for p in prefixes})]
     return record
 
 
@@ -334,8 +333,7 @@ reference_beam_toy = reference_beam_length = reference_beam_pruning = reference_
 
 
 def _random_beam_spec(rng):
-    spec = _random_decoder_spec(rng, (77,))
-    return spec
+    return _random_decoder_spec(rng, (77,))  # salted apart from the greedy checks' models
 
 
 def cases_beam_toy(rng):

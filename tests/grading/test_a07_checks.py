@@ -38,7 +38,8 @@ def test_the_notebooks_models_are_the_checkers(checks, solution):
     toy, mine = solution["toy_next_log_probs"], checks.model(checks.toy())
     for prefix in ([3], [3, 1], [3, 2], [3, 1, 1], [3, 2, 1, 2], [3, 1, 2, 1, 1]):
         assert np.array_equal(toy(prefix), mine(prefix))
-    theirs, mine = solution["random_model"](4, 5, 5, 1, eos_bias=-2.0), checks.model(checks.random_spec(4, 5, 5, 1, -2.0))
+    theirs = solution["random_model"](4, 5, 5, 1, eos_bias=-2.0)
+    mine = checks.model(checks.random_spec(4, 5, 5, 1, -2.0))
     for prefix in ([5], [5, 0], [5, 3, 2, 4]):
         assert np.array_equal(theirs(prefix), mine(prefix))
     with pytest.raises(ValueError, match="continues after eos"):
