@@ -365,11 +365,13 @@ def cases_beam_exhaustive(rng):
 
 def cases_beam_pruning(rng):
     # Pruning: a beam of 2 with alpha = 1 drops 'a a' at step 2, so it returns 'b <eos>'. max_len: with 1 and a beam
-    # of 2 nothing finishes ('a' is returned); with a beam of 3 '<eos>' finishes and wins. Shrinking: with a beam of
-    # 4 the toy is asked about [<bos>], a, b and a a only. Then random models, beams of 2 to 5.
+    # of 2 nothing finishes ('a' is returned); with a beam of 3 '<eos>' finishes and wins. Shrinking: a beam of 3
+    # that kept 3 places after '<eos>' finished would go on to find 'a a <eos>' (the result shows it, whatever the
+    # record of the prefixes says); with a beam of 4 the toy is asked about [<bos>], a, b and a a only. Then random
+    # models, beams of 2 to 5.
     cases = [_beam_case(toy(), 2, 10, 1.0), _beam_case(random_spec(3, 5, 5, 0, -2.0), 3, 6, 1.0),
              _beam_case(toy(), 2, 1, 1.0), _beam_case(toy(), 3, 1, 1.0), _beam_case(toy(), 4, 2, 1.0),
-             _beam_case(toy(), 4, 10, 1.0, exact_calls=True)]
+             _beam_case(toy(), 3, 10, 1.0), _beam_case(toy(), 4, 10, 1.0, exact_calls=True)]
     return cases + [_beam_case(_random_beam_spec(rng), int(rng.integers(2, 6)), int(rng.integers(2, 8)),
                                float(rng.choice([0.0, 0.5, 0.7, 1.0]))) for _ in range(3)]
 
@@ -377,17 +379,26 @@ def cases_beam_pruning(rng):
 produce_beam_toy = produce_beam_length = produce_beam_exhaustive = produce_beam_pruning = _call_beam
 
 
-def _beam_cause(case, got, want):
-    """The cause of a wrong (tokens, score), if one mistake of MISTAKES gives exactly it, else what differs."""
+def _beam_cause(case, got, want, asked):
+    """The cause of a wrong (tokens, score), if one mistake of MISTAKES gives exactly it, else what differs.
+
+    ``asked``, the prefixes the record says were asked, only chooses between mistakes that give the same result.
+    """
     spec = case["model_spec"]
-    causes = []
+    causes = {}
     for mistake, cause in MISTAKES.items():
         if mistake == "greedy" and (case["beam_width"] == 1 or causes):
             continue
-        predicted = _beam(*_beam_args(case), mistake=mistake)
+        prefixes = []
+        predicted = _beam(*_beam_args(case), mistake=mistake, prefixes=prefixes)
         if predicted is not None and predicted[0] == got[0] and _close(predicted[1], got[1]) and not (
                 predicted[0] == want[0] and _close(predicted[1], want[1])):
-            causes.append(cause)
+            causes[cause] = {tuple(p) for p in prefixes}
+    if len(causes) > 1 and isinstance(asked, list):
+        same = [cause for cause, prefixes in causes.items() if prefixes == {tuple(p) for p in asked
+                                                                           if isinstance(p, list)}]
+        causes = {cause: causes[cause] for cause in same} or causes
+    causes = list(causes)
     if len(causes) == 1:
         return causes[0]
     if causes:  # on this case several mistakes give the same result: each is possible, name them all
@@ -404,7 +415,7 @@ def _judge_beam(case, record, reference, calls=False):
     setting = f"beam_width={width}, max_len={max_len}, alpha={case['alpha']}"
     if tokens != want[0] or not _close(score, want[1]):
         raise AssertionError(f"beam_search ({setting}) returned {show(spec, tokens)} with score {score:.6f}: "
-                             + _beam_cause(case, (tokens, score), want))
+                             + _beam_cause(case, (tokens, score), want, record.get("prefixes")))
     if not calls:
         return
     prefixes = record.get("prefixes")
