@@ -198,3 +198,13 @@ FAILURES = {
 # Graded alone and with each generic tampering (tests/grading/test_tampering.py): one mistake per function.
 TAMPERING_MUTANTS = ["greedy: eos log-probability not added", "beam: the beam does not shrink",
                      "attention: mask applied after the softmax"]
+TAMPERING = {
+    # The record of the prefixes asked forged: the model the checker builds records nothing. A beam that does not
+    # shrink is caught by what it returns (cases_beam_pruning), so an empty record buys nothing.
+    "prefixes forged": '''
+import sys as _sys
+_checks = _sys.modules["{checks}"]
+_orig_model = _checks.model
+_checks.model = lambda spec, prefixes=None: _orig_model(spec)
+''',
+}
