@@ -58,6 +58,23 @@ WRONG = {
     # The hypotheses still live at max_len compete with the finished ones, instead of only replacing them.
     "beam: cut hypotheses compete with finished ones": edit(
         "beam-search", (WINNER, "best = max(finished + live, key=score)")),
+    # eos ends the loop before it is appended: the output stops one token short.
+    "greedy: eos not kept in the output": edit("greedy-decode", (
+        "        tokens.append(token)\n        log_prob += float(log_probs[token])\n        if token == eos:\n"
+        "            break",
+        "        if token == eos:\n            break\n        tokens.append(token)\n"
+        "        log_prob += float(log_probs[token])")),
+    # The probabilities of the tokens multiplied, instead of their log-probabilities added.
+    "greedy: probabilities multiplied": edit(
+        "greedy-decode", ("tokens, log_prob = [], 0.0", "tokens, log_prob = [], 1.0"),
+        ("log_prob += float(log_probs[token])", "log_prob *= float(np.exp(log_probs[token]))")),
+    # L taken as the number of tokens before eos.
+    "beam: length leaves out eos": edit(
+        "beam-search", ("return log_prob / len(tokens) ** alpha",
+                        "return log_prob / max(len(tokens) - (tokens[-1] == eos), 1) ** alpha")),
+    # The right hypothesis, but its raw log-probability returned as the score.
+    "beam: score returned without normalisation": edit(
+        "beam-search", ("return best[0], score(best)", "return best[0], best[1]")),
     "attention: softmax over the batch axis": edit(
         "additive-attention", ("scores.max(axis=0)", "scores.max(axis=1, keepdims=True)"),
         ("e.sum(axis=0)", "e.sum(axis=1, keepdims=True)")),
@@ -71,6 +88,16 @@ WRONG = {
                                'keys @ params["W_key"].T + projected_query[None]')),
     # The mask multiplies the scores: padded positions get a score of 0, hence a weight exp(0 - max) > 0.
     "attention: scores multiplied by the mask": edit("additive-attention", (MASK, "scores = scores * mask")),
+    # The mask ignored: padding takes part in the softmax like a real position.
+    "attention: mask ignored": edit(
+        "additive-attention", ("    " + MASK + "  # exp(-inf) = 0: padding gets a weight of exactly 0\n", "")),
+    # The padding "cleaned" by zeroing the caller's values in place.
+    "attention: values zeroed at padding in place": edit(
+        "additive-attention", ('    context = np.einsum("sb,sbh->bh", weights, values)',
+                               '    values[~mask] = 0.0\n    context = np.einsum("sb,sbh->bh", weights, values)')),
+    # The weights returned batch-first, (B, S).
+    "attention: weights returned as (B, S)": edit(
+        "additive-attention", ("return context, weights", "return context, weights.T")),
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
@@ -126,5 +153,58 @@ def additive_attention(query, keys, values, params, mask):
         weights[real, j] = w / w.sum()
         context[j] = weights[real, j] @ values[real, j]
     return context, weights
+''',
+}
+
+_GREEDY = ("test-greedy-toy", "test-greedy-random")
+_BEAM = ("test-beam-toy", "test-beam-length-normalisation", "test-beam-exhaustive", "test-beam-pruning-max-len")
+_ATTENTION = ("test-attention-shapes", "test-attention-mask", "test-attention-values")
+# Every failing test cell of every WRONG mutant, with what its message must contain: the cause. Where two mistakes
+# give the same result on the first failing case (and the prefixes asked do not tell them apart), the message names
+# both.
+FAILURES = {
+    "greedy: eos log-probability not added": {cell: "that leaves out eos's log-probability" for cell in _GREEDY},
+    "beam: length counts bos": {cell: "your L counts bos too" for cell in _BEAM},
+    "beam: winner chosen before length normalisation": {
+        cell: "you rank the finished hypotheses by their log-probability" for cell in _BEAM[1:]},
+    "beam: candidates not pruned to the beam width": {
+        cell: "you keep every candidate: keep only the k best candidates of each step"
+        for cell in ("test-beam-toy", "test-beam-length-normalisation", "test-beam-pruning-max-len")},
+    "beam: the k best extensions of each hypothesis": {
+        "test-beam-pruning-max-len": "you keep the k best extensions of each live hypothesis"},
+    "beam: the beam does not shrink": {cell: "your beam does not shrink: decrease k by one for each finished "
+                                             "hypothesis" for cell in _BEAM[1::2]},
+    "beam: eos log-probability not added": {cell: "your finished hypotheses leave out eos's log-probability"
+                                            for cell in _BEAM},
+    "beam: cut hypotheses compete with finished ones": {
+        cell: "the hypotheses still live at max_len compete with the finished ones"
+        for cell in ("test-beam-exhaustive", "test-beam-pruning-max-len")},
+    "greedy: eos not kept in the output": {cell: "keep eos as the last token of the output" for cell in _GREEDY},
+    "greedy: probabilities multiplied": {cell: "sum the LOG-probabilities" for cell in _GREEDY},
+    "beam: length leaves out eos": {cell: "your L leaves out eos" for cell in _BEAM},
+    "beam: score returned without normalisation": {cell: "return the normalised score" for cell in _BEAM},
+    "attention: softmax over the batch axis": {cell: "your softmax runs over the batch axis" for cell in _ATTENTION},
+    "attention: mask applied after the softmax": {cell: "you zero the padding after the softmax"
+                                                  for cell in _ATTENTION},
+    "attention: tanh left out": {cell: "your scores leave out the tanh" for cell in _ATTENTION[1:]},
+    "attention: scores multiplied by the mask": {cell: "you multiply the scores by the mask" for cell in _ATTENTION},
+    "attention: mask ignored": {cell: "your weights ignore the mask" for cell in _ATTENTION},
+    "attention: values zeroed at padding in place": {
+        cell: "additive_attention modified its input values: do not modify your inputs" for cell in _ATTENTION},
+    "attention: weights returned as (B, S)": {cell: "the weights are time-major, (S, B), not (B, S)"
+                                              for cell in _ATTENTION},
+}
+
+# Graded alone and with each generic tampering (tests/grading/test_tampering.py): one mistake per function.
+TAMPERING_MUTANTS = ["greedy: eos log-probability not added", "beam: the beam does not shrink",
+                     "attention: mask applied after the softmax"]
+TAMPERING = {
+    # The record of the prefixes asked forged: the model the checker builds records nothing. A beam that does not
+    # shrink is caught by what it returns (cases_beam_pruning), so an empty record buys nothing.
+    "prefixes forged": '''
+import sys as _sys
+_checks = _sys.modules["{checks}"]
+_orig_model = _checks.model
+_checks.model = lambda spec, prefixes=None: _orig_model(spec)
 ''',
 }
