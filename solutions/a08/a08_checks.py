@@ -75,18 +75,14 @@ def monthly_series(seed, L=120, trend=0.1, amplitude=3.0, noise=0.5):
 OUTPUTS = ("x_train", "y_train", "x_test", "y_test", "mean", "std")
 
 
-def _split_numpy(series, n_train, T, K, whole=False, ddof=0, target_shift=0, test_shift=0, train_until=None,
-                 scale=True):
+def _split_numpy(series, n_train, T, K, whole=False, ddof=0, target_shift=0, scale=True):
     """split_scale_window in numpy; the keywords switch on a mistake: statistics of the whole series (``whole``),
-    the sample std (``ddof``), targets ``target_shift`` steps late, test origins from n_train + ``test_shift``,
-    training windows up to the origin ``train_until`` instead of keeping their targets in the training part, and
-    windows of the raw series (``scale=False``)."""
+    the sample std (``ddof``), targets ``target_shift`` steps late, windows of the raw series (``scale=False``)."""
     part = series if whole else series[:n_train]
     mean, std = float(part.mean()), float(part.std(ddof=ddof))
     z = (series - mean) / std if scale else series
-    last = n_train - T - K + 1 if train_until is None else train_until - T + 1  # training windows start below it
-    starts = np.arange(max(last, 0))
-    origins = np.arange(n_train + test_shift, len(series) - K + 1)
+    starts = np.arange(n_train - T - K + 1)  # training windows: their targets end at most at z[n_train - 1]
+    origins = np.arange(n_train, len(series) - K + 1)
     return (z[starts[None, :] + np.arange(T)[:, None]],  # (T, N_train)
             z[starts[:, None] + T + target_shift + np.arange(K)[None, :]],  # (N_train, K)
             z[origins[None, :] + np.arange(-T, 0)[:, None]],  # (T, N_test)
@@ -176,20 +172,24 @@ def _check_shape(case, got, want, name):
     if g == w:
         return
     L, n_train, T, K = len(case["series"]), case["n_train"], case["T"], case["K"]
-    N = (w[1] if name.startswith("x") else w[0])
+    N = w[1] if name[0] == "x" else w[0]
+
+    def windows(n):  # the shape of ``name`` for n windows
+        return (T, n) if name[0] == "x" else (n, K)
+
     hint = ""
     if g == w[::-1]:
         hint = (": it is transposed; the inputs are time-major, (T, N), column i being window i" if name[0] == "x"
                 else ": it is transposed; the targets are (N, K), row i for window i")
-    elif name.endswith("train") and K > 1 and N + K - 1 in g:
+    elif name.endswith("train") and K > 1 and g == windows(N + K - 1):
         hint = (f": you cut a window for every origin before n_train, but a training window's K targets must all "
                 f"lie in series[:n_train], so the last one predicts z[{n_train - K}:{n_train}]")
-    elif name.endswith("train") and L - T - K + 1 in g:
+    elif name.endswith("train") and g == windows(L - T - K + 1):
         hint = ": you cut the training windows from the whole series; cut them from series[:n_train] only"
-    elif name.endswith("test") and N - T in g:
+    elif name.endswith("test") and g == windows(N - T):
         hint = (f": the first test origin is n_train = {n_train} itself; its inputs z[{n_train - T}:{n_train}] reach "
                 f"back into the training part, which is known at that time")
-    elif name.endswith("test") and N + 1 in g:
+    elif name.endswith("test") and g == windows(N - 1):
         hint = f": the last test origin is L - K = {L - K}, whose targets end at the series' end"
     raise AssertionError(f"{_sizes(case)}, {name} should have shape {w}, got {g}{hint}")
 
