@@ -259,6 +259,8 @@ def judge_windows_leakage(case, record, reference):
         if _agree(got["mean"], whole[4]) or _agree(got["std"], whole[5]):
             hint = (": those of the whole series, test part included; compute the mean and std of series[:n_train] "
                     "only")
+        elif _agree(got["mean"], want["std"]) and _agree(got["std"], want["mean"]):
+            hint = ": they are swapped; return the mean, then the std"
         elif _agree(got["std"], train.std(ddof=1)):
             hint = ": your std is the sample one (ddof=1); use the population std, np.std's default ddof=0"
         raise AssertionError(f"mean and std should be those of the training part, {want['mean']:.4f} and "
