@@ -6,9 +6,8 @@ logins of local Unix accounts, the LocalProcessSpawner, the formgrader as a hub 
 account, nbgrader's exchange, a PostgreSQL gradebook.
 
 1. the instructor logs in and, on the formgrader's Manage Assignments page, generates and releases a01;
-2. two students log in, open JupyterLab's Assignments list, click Fetch, solve a01 (alice fully, bob partly: the
-   answers are written into the fetched notebook through JupyterLab's contents API, as saving from the editor
-   does) and click Submit;
+2. two students log in, open JupyterLab's Assignments list, click Fetch, open the notebook and type their answers
+   into its cells (alice solves a01 fully, bob partly), save it with Ctrl+S and click Submit;
 3. a third student (carol) sees neither their files nor their submissions;
 4. the instructor clicks Collect; the grader account autogrades in parallel (``safe_autograde.py --jobs 2``) into
    PostgreSQL; the instructor types the score of a written answer in the formgrader, then clicks Generate
@@ -181,6 +180,26 @@ def solve(release: nbformat.NotebookNode, fully: bool) -> nbformat.NotebookNode:
     return harness.fill(release, answers)
 
 
+def type_answers(page, hub, name: str, release: nbformat.NotebookNode, solved: nbformat.NotebookNode) -> None:
+    """Open the fetched notebook in ``name``'s JupyterLab, type each answer into its cell, and save (Ctrl+S)."""
+    page.goto(f"{hub.url}/user/{name}/lab/tree/{COURSE}/{ASSIGNMENT}/{NOTEBOOK}")
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    cells.nth(len(release.cells) - 1).wait_for(state="attached", timeout=300_000)
+    assert cells.count() == len(release.cells)
+    for index, (before, after) in enumerate(zip(release.cells, solved.cells)):
+        if before.source == after.source:
+            continue
+        cell = cells.nth(index)
+        cell.scroll_into_view_if_needed()
+        if before.cell_type == "markdown":
+            cell.dblclick()  # a rendered written-answer cell opens its editor on a double click
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(after.source)  # as pasted: no auto-indent or bracket closing to undo
+        page.keyboard.press("Escape")
+    page.keyboard.press("Control+S")
+
+
 @pytest.mark.parametrize("who, fully", [(0, True), (1, False)])
 def test_students_fetch_solve_and_submit(hub, chromium, who, fully):
     name = hub.students[who]
@@ -192,9 +211,21 @@ def test_students_fetch_solve_and_submit(hub, chromium, who, fully):
     assert r.status_code == 200, r.text
     release = nbformat.from_dict(r.json()["content"])
     assert "BEGIN SOLUTION" not in json.dumps(r.json()["content"]), "the release carries no solution"
-    r = as_user(hub, name, "PUT", path, json={"type": "notebook", "format": "json",
-                                              "content": solve(release, fully)})
-    assert r.status_code == 200, r.text
+    solved = solve(release, fully)
+    type_answers(page, hub, name, release, solved)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        saved = nbformat.from_dict(as_user(hub, name, "GET", path).json()["content"])
+        if [c.source.strip() for c in saved.cells] == [c.source.strip() for c in solved.cells]:
+            break
+        time.sleep(1)
+    else:
+        differ = [(i, c.source) for i, (c, w) in enumerate(zip(saved.cells, solved.cells))
+                  if c.source.strip() != w.source.strip()]
+        raise AssertionError(f"the notebook saved from JupyterLab differs from what was typed: {differ}"[:3000])
+    page.goto(f"{hub.url}/user/{name}/lab")
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").click(timeout=300_000)
+    page.get_by_role("menuitem", name="Assignment List").click()
     click_in_assignments_list(page, "fetched", "Submit")
     page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=120_000)
     page.context.close()
