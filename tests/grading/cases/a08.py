@@ -71,6 +71,22 @@ WRONG = {
         "recursive-forecast",
         ("current = np.array(window, dtype=float)  # a copy: the caller's array stays as it was", "current = window"),
         (SLIDE, "current[:-1] = current[1:]\n        current[-1] = predictions[k]")),
+    # Issue 18: more mistakes students make, each named by its cause.
+    "windows: sample std (ddof=1)": edit("split-scale-window", (
+        "float(series[:n_train].std())", "float(series[:n_train].std(ddof=1))")),
+    # Windows stacked batch-first, (N, T), as in most tutorials: the book's arrays are time-major.
+    "windows: inputs batch-first": edit(
+        "split-scale-window",
+        ("z[starts[None, :] + np.arange(T)[:, None]]", "z[starts[:, None] + np.arange(T)[None, :]]"),
+        ("z[origins[None, :] + np.arange(-T, 0)[:, None]]", "z[origins[:, None] + np.arange(-T, 0)[None, :]]")),
+    "seasonal naive: the season one step early": edit("seasonal-naive", (
+        "history[len(history) - m:]", "history[len(history) - m - 1:-1]")),
+    # The scale's sum divided by every training value, not by the n - m differences.
+    "mase: scale averaged over n": edit("mase", (
+        SEASONAL_SCALE, "scale = np.sum(np.abs(y_train[m:] - y_train[:-m])) / len(y_train)")),
+    # The prediction appended but the oldest value never dropped: the model gets T + 1 values at the second step.
+    "recursive: window grows": edit("recursive-forecast", (
+        SLIDE, "current = np.append(current, predictions[k])")),
 }
 
 # A correct solution written differently, for EVERY answer cell, which must score full marks.
@@ -118,3 +134,45 @@ def recursive_forecast(next_value, window, K):
     return np.array(values[T:])
 ''',
 }
+
+# For each WRONG entry: test cell -> what its message must say (every failing cell is listed, and only those).
+# The windows' values are judged in the series' units (z * std + mean with the returned mean and std), so a scaling
+# mistake costs the leakage cell alone, and a wrong window the cells that read it.
+WHOLE_SERIES = "those of the whole series, test part included"
+BEYOND_TRAINING = "a training window's K targets must all lie in series[:n_train]"
+TIME_MAJOR = "it is transposed; the inputs are time-major, (T, N)"
+FAILURES = {
+    "windows: scaling fitted on the whole series": {"test-windows-leakage": WHOLE_SERIES},
+    "windows: targets start one step early": {"test-windows-hand": "yours start at z[i + T - 1]"},
+    "windows: windowed before splitting": {"test-windows-hand": BEYOND_TRAINING,
+                                           "test-windows-leakage": BEYOND_TRAINING},
+    "windows: test inputs kept inside the test part": {
+        "test-windows-test-origins": "the first test origin is n_train = 96 itself"},
+    "seasonal naive: the last value repeated": {"test-seasonal-naive": "that is the naive forecast (m = 1)"},
+    "seasonal naive: the season not repeated when K > m": {
+        "test-seasonal-naive": "repeat the last season of 3 values until there are K = 5"},
+    "mase: scaled by the one-step naive": {
+        cell: "scaled by the one-step naive forecast (lag 1)" for cell in ("test-mase-hand", "test-mase-scale")},
+    "mase: scale from the test values": {
+        cell: "your scale reads y_true" for cell in ("test-mase-hand", "test-mase-scale")},
+    "recursive: predictions not fed back": {
+        cell: "every step is predicted from the same observed window" for cell in
+        ("test-recursive-line", "test-recursive-ar")},
+    "recursive: window slid the wrong way": {
+        cell: "without its OLDEST value" for cell in ("test-recursive-line", "test-recursive-ar")},
+    "recursive: caller's window modified": {
+        cell: "recursive_forecast modified its input window: do not modify your inputs" for cell in
+        ("test-recursive-line", "test-recursive-ar")},
+    "windows: sample std (ddof=1)": {"test-windows-leakage": "your std is the sample one (ddof=1)"},
+    "windows: inputs batch-first": {
+        cell: TIME_MAJOR for cell in ("test-windows-hand", "test-windows-leakage", "test-windows-test-origins")},
+    "seasonal naive: the season one step early": {"test-seasonal-naive": "off by one, the last season is history[-3:]"},
+    "mase: scale averaged over n": {
+        cell: "divide their sum by n - m" for cell in ("test-mase-hand", "test-mase-scale")},
+    "recursive: window grows": {
+        cell: "your window grew to T + 1 values; drop its oldest value" for cell in ("test-recursive-line", "test-recursive-ar")},
+}
+
+# One realistic mistake per graded function, graded alone and with each generic tampering (test_tampering.py).
+TAMPERING_MUTANTS = ["windows: scaling fitted on the whole series", "mase: scaled by the one-step naive",
+                     "recursive: predictions not fed back"]

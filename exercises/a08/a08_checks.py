@@ -1,0 +1,520 @@
+"""The checks of assignment 8 (forecasting without fooling yourself), used by its test cells, e.g.
+``check("seasonal_naive", seasonal_naive)``.
+
+For each check ``name`` (run by rnnlib.checking: ``check = Checker("a08_checks")`` in the setup cell):
+``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
+copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
+record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
+``reference_<name>(case)`` computes the solution's record here, in numpy, so that the checks run in your own
+notebook. A diagnosis is made only once its cause is established: the judge recomputes what the suspected mistake
+would give (statistics of the whole series, targets one step early, the one-step naive scale, predictions not fed
+back, ...) and names it only if your numbers match. When your work is graded, the judging happens again with the
+instructor's copy of this file.
+
+Symbols as in the notebook: L length of the series, T input window, K horizon, N windows, m seasonal period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnlib.checking import Opaque, Unreadable, call, encode, returned
+
+PASSED = {
+    "windows_hand": "split_scale_window: shapes and the windows of a hand-checked series are right",
+    "windows_leakage": "split_scale_window: the training windows and the scaling do not depend on the test part",
+    "windows_test_origins": "split_scale_window: the test windows start at the first test origin and end at the "
+                            "series' end",
+    "seasonal_naive": "seasonal_naive: the hand-checked cases are right",
+    "mase_hand": "mase: the hand-checked case is right",
+    "mase_scale": "mase: the scale comes from the training series, with period m",
+    "recursive_line": "recursive_forecast: a straight line is continued",
+    "recursive_ar": "recursive_forecast: every step is predicted from the right window",
+}
+RTOL = ATOL = 1e-9  # values are sums of a few hundred float64 terms at most: anything right agrees far better
+
+
+def _agree(a, b) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+
+
+def _ok(value) -> dict:
+    """The record of a function that returned ``value`` and modified nothing (a reference)."""
+    return {"returned": encode(value), "error": None, "modified": []}
+
+
+def _array(value, what: str) -> np.ndarray:
+    """``value`` (an array, or a list of plain numbers) as float64, or AssertionError naming what it was."""
+    if isinstance(value, (list, tuple)) and all(type(v) in (int, float, np.float64) for v in value):
+        value = np.array(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{what} should be a numpy array, got {value!r}"[:200])
+    return value.astype(np.float64)
+
+
+def _scalar(value, what: str) -> float:
+    """A float (or a numpy scalar, or an array of one value), or AssertionError naming what it was."""
+    if isinstance(value, (bool, Opaque, str, list, tuple, dict)) or value is None:
+        raise AssertionError(f"{what} should be a float, got {value!r}"[:200])
+    value = np.asarray(value, dtype=np.float64)
+    if value.size != 1:
+        raise AssertionError(f"{what} should be one number (a float), got an array of shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def monthly_series(seed, L=120, trend=0.1, amplitude=3.0, noise=0.5):
+    """The notebook's made-up monthly series (its setup cell's ``monthly_series``), shape (L,)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(L)
+    return 10 + trend * t + amplitude * np.sin(2 * np.pi * t / 12) + noise * rng.standard_normal(L)
+
+
+# ------------------------------------------------------------------------------------ Part 1: split_scale_window
+
+OUTPUTS = ("x_train", "y_train", "x_test", "y_test", "mean", "std")
+
+
+def _split_numpy(series, n_train, T, K, whole=False, ddof=0, target_shift=0, scale=True):
+    """split_scale_window in numpy; the keywords switch on a mistake: statistics of the whole series (``whole``),
+    the sample std (``ddof``), targets ``target_shift`` steps late, windows of the raw series (``scale=False``)."""
+    part = series if whole else series[:n_train]
+    mean, std = float(part.mean()), float(part.std(ddof=ddof))
+    z = (series - mean) / std if scale else series
+    starts = np.arange(n_train - T - K + 1)  # training windows: their targets end at most at z[n_train - 1]
+    origins = np.arange(n_train, len(series) - K + 1)
+    return (z[starts[None, :] + np.arange(T)[:, None]],  # (T, N_train)
+            z[starts[:, None] + T + target_shift + np.arange(K)[None, :]],  # (N_train, K)
+            z[origins[None, :] + np.arange(-T, 0)[:, None]],  # (T, N_test)
+            z[origins[:, None] + np.arange(K)[None, :]],  # (N_test, K)
+            mean, std)
+
+
+def _random_split(rng):
+    """(L, n_train, T, K) with at least one training window and one test origin."""
+    T, K = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    n_train = T + K + int(rng.integers(0, 20))
+    return n_train + K + int(rng.integers(0, 12)), n_train, T, K
+
+
+def _split_case(rng, L, n_train, T, K, series=None):
+    if series is None:
+        series = rng.standard_normal(L).cumsum() + 5.0 * rng.standard_normal()
+    return {"series": series, "n_train": n_train, "T": T, "K": K}
+
+
+def cases_windows_hand(rng):
+    # An easy-to-read series 0, 1, ..., 19 with a jump in its test part; T = K = 1; then random walks.
+    series = np.arange(20.0)
+    series[12:] += 100.0
+    return [_split_case(rng, 20, 12, 3, 2, series), _split_case(rng, 15, 9, 1, 1)] + [
+        _split_case(rng, *_random_split(rng)) for _ in range(2)]
+
+
+def cases_windows_leakage(rng):
+    # The same series twice, the second with a very different future: nothing fitted for training may change.
+    cases = [_split_case(rng, 120, 96, 12, 6, monthly_series(0)), _split_case(rng, *_random_split(rng))]
+    for case in cases:
+        changed = case["series"].copy()
+        changed[case["n_train"]:] = changed[case["n_train"]:] * 3.0 + 50.0
+        case["changed"] = changed
+    return cases
+
+
+def cases_windows_test_origins(rng):
+    return [_split_case(rng, 120, 96, 12, 6, monthly_series(0)), _split_case(rng, 15, 9, 1, 1)] + [
+        _split_case(rng, *_random_split(rng)) for _ in range(2)]
+
+
+def produce_split_scale_window(fn, case):
+    return call(fn, case, lambda series, n_train, T, K, **_: (series, n_train, T, K))
+
+
+produce_windows_hand = produce_windows_test_origins = produce_split_scale_window
+
+
+def produce_windows_leakage(fn, case):
+    """The records of the series and of the same series with another future."""
+    return {"series": produce_split_scale_window(fn, case),
+            "changed": call(fn, case, lambda changed, n_train, T, K, **_: (changed, n_train, T, K))}
+
+
+def reference_split_scale_window(case):
+    return _ok(_split_numpy(case["series"], case["n_train"], case["T"], case["K"]))
+
+
+reference_windows_hand = reference_windows_test_origins = reference_split_scale_window
+
+
+def reference_windows_leakage(case):
+    changed = {**case, "series": case["changed"]}
+    return {"series": reference_split_scale_window(case), "changed": reference_split_scale_window(changed)}
+
+
+def _outputs(record) -> dict:
+    """split_scale_window's six results by name: four 2-D float arrays, two floats."""
+    value = returned(record, "split_scale_window", n=6)
+    out = {name: _array(v, name) for name, v in zip(OUTPUTS[:4], value[:4])}
+    for name, v in zip(OUTPUTS[:4], value[:4]):
+        if out[name].ndim != 2:
+            raise AssertionError(f"{name} should be a 2-D array, got shape {out[name].shape}")
+    out.update({name: _scalar(v, name) for name, v in zip(OUTPUTS[4:], value[4:])})
+    return out
+
+
+def _sizes(case) -> str:
+    return f"with L={len(case['series'])}, n_train={case['n_train']}, T={case['T']}, K={case['K']}"
+
+
+def _check_shape(case, got, want, name):
+    """AssertionError naming the cause when ``got[name]`` does not have the shape of ``want[name]``."""
+    g, w = got[name].shape, want[name].shape
+    if g == w:
+        return
+    L, n_train, T, K = len(case["series"]), case["n_train"], case["T"], case["K"]
+    N = w[1] if name[0] == "x" else w[0]
+
+    def windows(n):  # the shape of ``name`` for n windows
+        return (T, n) if name[0] == "x" else (n, K)
+
+    hint = ""
+    if g == w[::-1]:
+        hint = (": it is transposed; the inputs are time-major, (T, N), column i being window i" if name[0] == "x"
+                else ": it is transposed; the targets are (N, K), row i for window i")
+    elif name.endswith("train") and K > 1 and g == windows(N + K - 1):
+        hint = (f": you cut a window for every origin before n_train, but a training window's K targets must all "
+                f"lie in series[:n_train], so the last one predicts z[{n_train - K}:{n_train}]")
+    elif name.endswith("train") and g == windows(L - T - K + 1):
+        hint = ": you cut the training windows from the whole series; cut them from series[:n_train] only"
+    elif name.endswith("test") and g == windows(N - T):
+        hint = (f": the first test origin is n_train = {n_train} itself; its inputs z[{n_train - T}:{n_train}] reach "
+                f"back into the training part, which is known at that time")
+    elif name.endswith("test") and g == windows(N - 1):
+        hint = f": the last test origin is L - K = {L - K}, whose targets end at the series' end"
+    raise AssertionError(f"{_sizes(case)}, {name} should have shape {w}, got {g}{hint}")
+
+
+def _units(out: dict, name: str) -> np.ndarray:
+    """The windows ``out[name]`` back in the series' units, with the mean and std returned beside them."""
+    return out[name] * out["std"] + out["mean"]
+
+
+def _judge_windows(case, record, reference, names):
+    """The windows ``names`` have their shapes and read the right values of the series.
+
+    Compared in the series' units (z * std + mean, with the std and mean returned), so that a scaling mistake is
+    judged once, by windows_leakage, and these checks are about which values each window reads.
+    """
+    got, want = _outputs(record), _outputs(reference)
+    for name in names:
+        _check_shape(case, got, want, name)
+    series, n_train, T, K = case["series"], case["n_train"], case["T"], case["K"]
+    wrong = [name for name in names if not _agree(_units(got, name), _units(want, name))]
+    if not wrong:
+        return
+    raw = _split_numpy(series, n_train, T, K, scale=False)
+    if all(_agree(got[name], raw[OUTPUTS.index(name)]) for name in names):
+        raise AssertionError("your windows hold the raw series: standardise it first, z = (series - mean) / std, "
+                             "with the mean and std of series[:n_train]")
+    if all(_agree(got[name], want[name]) for name in wrong):
+        raise AssertionError(f"your windows are right but the mean and std you return, {got['mean']:.4g} and "
+                             f"{got['std']:.4g}, are not those they were scaled with: z = (series - mean) / std")
+    late = _split_numpy(series, n_train, T, K, scale=False, target_shift=-1)
+    if "y_train" in wrong and _agree(_units(got, "y_train"), late[1]):
+        raise AssertionError("the targets of window i should start at z[i + T], right after its inputs; yours start "
+                             "at z[i + T - 1], the window's last input")
+    name = wrong[0]
+    g, w = _units(got, name), _units(want, name)
+    columns = name[0] == "x"  # inputs: column i is window i; targets: row i
+    i = next(j for j in range(w.shape[1] if columns else w.shape[0])
+             if not _agree(g[:, j] if columns else g[j], w[:, j] if columns else w[j]))
+    what = "reads" if columns else "predicts"
+    window = w[:, i] if columns else w[i]
+    start = (i if name.endswith("train") else n_train + i - T) if columns else (
+        i + T if name.endswith("train") else n_train + i)
+    stop = start + (T if columns else K)
+    raise AssertionError(f"{_sizes(case)}, {'column' if columns else 'row'} {i} of {name} should be the window "
+                         f"that {what} series[{start}:{stop}] = {np.round(window, 3)}, standardised; in the series' "
+                         f"units yours is {np.round(g[:, i] if columns else g[i], 3)}")
+
+
+def judge_windows_hand(case, record, reference):
+    _judge_windows(case, record, reference, ("x_train", "y_train"))
+
+
+def judge_windows_test_origins(case, record, reference):
+    _judge_windows(case, record, reference, ("x_test", "y_test"))
+
+
+def judge_windows_leakage(case, record, reference):
+    if not (isinstance(record, dict) and set(record) == {"series", "changed"}):
+        raise Unreadable("split_scale_window: no readable record of this check (the check did not run to its end)")
+    series, n_train, T, K = case["series"], case["n_train"], case["T"], case["K"]
+    got, want = _outputs(record["series"]), _outputs(reference["series"])
+    changed = _outputs(record["changed"])
+    train = series[:n_train]
+    if not (_agree(got["mean"], want["mean"]) and _agree(got["std"], want["std"])):
+        whole = _split_numpy(series, n_train, T, K, whole=True)
+        hint = ""
+        if _agree(got["mean"], whole[4]) or _agree(got["std"], whole[5]):
+            hint = (": those of the whole series, test part included; compute the mean and std of series[:n_train] "
+                    "only")
+        elif _agree(got["mean"], want["std"]) and _agree(got["std"], want["mean"]):
+            hint = ": they are swapped; return the mean, then the std"
+        elif _agree(got["std"], train.std(ddof=1)):
+            hint = ": your std is the sample one (ddof=1); use the population std, np.std's default ddof=0"
+        raise AssertionError(f"mean and std should be those of the training part, {want['mean']:.4f} and "
+                             f"{want['std']:.4f}; got {got['mean']:.4f} and {got['std']:.4f}{hint}")
+    if not (_agree(changed["mean"], got["mean"]) and _agree(changed["std"], got["std"])):
+        raise AssertionError("the scaling changed when only the test part changed: compute the mean and std of "
+                             "series[:n_train] only")
+    for name in ("x_train", "y_train"):
+        _check_shape(case, got, want, name)
+    if not (changed["x_train"].shape == got["x_train"].shape and changed["y_train"].shape == got["y_train"].shape
+            and _agree(changed["x_train"], got["x_train"]) and _agree(changed["y_train"], got["y_train"])):
+        raise AssertionError("the training windows changed when only the test part changed: a training input or "
+                             "target lies in the test part (cut the training windows from series[:n_train])")
+    if not (_agree(got["x_train"], want["x_train"]) and _agree(got["y_train"], want["y_train"])):
+        # Which values they read is windows_hand's to judge; here only that they are standardised as the data.
+        if not (_agree(_units(got, "x_train"), _units(want, "x_train"))
+                and _agree(_units(got, "y_train"), _units(want, "y_train"))):
+            return
+        raise AssertionError("the training windows are not standardised with the training part's mean and std")
+
+
+# ------------------------------------------------------------------------------------ Part 2: seasonal_naive
+
+def _seasonal_numpy(history, K, m, shift=0):
+    """forecast[j] = history[n - m + (j % m) - shift]; ``shift=1`` is the season one step too early."""
+    n = len(history)
+    return history[n - m + np.arange(K) % m - shift]
+
+
+def cases_seasonal_naive(rng):
+    # By hand: [5, 6, 7, 5, 6]; the naive forecast [3, 3]; a year ahead on the monthly series; then random ones.
+    cases = [{"history": np.array([1.0, 2, 3, 4, 5, 6, 7]), "K": 5, "m": 3},
+             {"history": np.array([1.0, 2, 3]), "K": 2, "m": 1},
+             {"history": monthly_series(0)[:108], "K": 12, "m": 12}]
+    shapes = [(30, 7, 7), (12, 30, 12), (5, 1, 5), (10, 3, 1)]  # K = m, K > 2m, n = m, the naive forecast
+    m = int(rng.integers(2, 8))
+    shapes.append((m + int(rng.integers(0, 10)), m + int(rng.integers(1, 2 * m)), m))
+    return cases + [{"history": rng.standard_normal(n), "K": K, "m": m} for n, K, m in shapes]
+
+
+def produce_seasonal_naive(fn, case):
+    return call(fn, case)
+
+
+def reference_seasonal_naive(case):
+    return _ok(_seasonal_numpy(**case))
+
+
+def judge_seasonal_naive(case, record, reference):
+    history, K, m = case["history"], case["K"], case["m"]
+    got = _array(returned(record, "seasonal_naive"), "the forecast")
+    want = _array(returned(reference, "the reference"), "the reference")
+    example = f"with len(history) = {len(history)}, K = {K} and m = {m}"
+    if got.shape != want.shape:
+        hint = ""
+        if got.shape == (min(K, m),) and K > m:
+            hint = f": repeat the last season of {m} values until there are K = {K}"
+        raise AssertionError(f"{example} the forecast must have K = {K} values, shape {want.shape}; got shape "
+                             f"{got.shape}{hint}")
+    if _agree(got, want):
+        return
+    hint = ""
+    if m > 1 and _agree(got, np.full(K, history[-1])):
+        hint = f": that is the naive forecast (m = 1), the last value repeated; repeat the last m = {m} values instead"
+    elif len(history) > m and _agree(got, _seasonal_numpy(history, K, m, shift=1)):
+        hint = f": off by one, the last season is history[-{m}:]"
+    elif len(history) > m and _agree(got, history[np.arange(K) % m]):
+        hint = f": that repeats the first season, history[:{m}]; repeat the last one, history[-{m}:]"
+    raise AssertionError(f"{example} expected {np.round(want, 3)}, got {np.round(got, 3)}{hint}"[:600])
+
+
+# ------------------------------------------------------------------------------------ Part 3: mase
+
+def _mase_numpy(y_true, y_pred, y_train, m, lag=None, squared=False, over_n=False, scale_from_test=False):
+    """mase in numpy; the keywords switch on a mistake: another lag in the scale, squared differences, their sum
+    divided by n instead of n - m, or the scale computed on the end of y_train followed by y_true."""
+    lag = m if lag is None else lag
+    series = np.concatenate([y_train[-lag:], np.ravel(y_true)]) if scale_from_test else y_train
+    diffs = np.abs(series[lag:] - series[:-lag]) ** (2 if squared else 1)
+    scale = diffs.sum() / (len(series) if over_n else len(diffs))
+    return float(np.mean(np.abs(y_true - y_pred)) / scale)
+
+
+def _mase_case(rng, n, shape, m):
+    return {"y_true": rng.standard_normal(shape), "y_pred": rng.standard_normal(shape),
+            "y_train": rng.standard_normal(n).cumsum(), "m": m}
+
+
+def cases_mase_hand(rng):
+    # |y_t - y_(t-2)| of 1, 3, 2, 6 are 1 and 3: the scale is 2, the MAE 2, so the MASE is 1. Then a scale of 0.5
+    # with m = 2 (10 on average with m = 1), and a random case.
+    return [{"y_true": np.array([5.0, 7.0]), "y_pred": np.array([6.0, 4.0]), "y_train": np.array([1.0, 3, 2, 6]),
+             "m": 2},
+            {"y_true": np.zeros(3), "y_pred": np.ones(3), "y_train": np.array([0.0, 10, 0, 10, 1, 11]), "m": 2},
+            _mase_case(rng, 9, (4,), 3)]
+
+
+def cases_mase_scale(rng):
+    y = monthly_series(0)
+    train, test = y[:96], y[96:108]
+    pred = train[-12:]  # the seasonal naive forecast a year ahead
+    return [{"y_true": train[12:], "y_pred": train[:-12], "y_train": train, "m": 12},  # exactly 1
+            {"y_true": test, "y_pred": pred, "y_train": train, "m": 12},
+            {"y_true": test[::-1], "y_pred": pred[::-1], "y_train": train, "m": 12},  # the same errors
+            # (N, K): the mean runs over all entries
+            {"y_true": np.stack([test, test + 1.0]), "y_pred": np.stack([pred, pred]), "y_train": train, "m": 12},
+            ] + [_mase_case(rng, 40, (3, 5), m) for m in (int(rng.integers(2, 8)), 1, 7)]
+
+
+def produce_mase(fn, case):
+    return call(fn, case)
+
+
+produce_mase_hand = produce_mase_scale = produce_mase
+
+
+def reference_mase(case):
+    return _ok(_mase_numpy(**case))
+
+
+reference_mase_hand = reference_mase_scale = reference_mase
+
+
+def judge_mase(case, record, reference):
+    got = _scalar(returned(record, "mase"), "the MASE")
+    want = _scalar(returned(reference, "the reference"), "the reference")
+    if _agree(got, want):
+        return
+    m = case["m"]
+    hypotheses = [
+        ({"lag": 1}, "that is scaled by the one-step naive forecast (lag 1); use the seasonal naive with period "
+                     f"m = {m}: the mean of |y_t - y_(t-m)|"),
+        ({"squared": True}, "the scale is the mean of |y_t - y_(t-m)|, not of their squares"),
+        ({"over_n": True}, f"the scale is the MEAN of the n - m differences |y_t - y_(t-m)|: divide their sum by "
+                           f"n - m = {len(case['y_train']) - m}, not by n"),
+        ({"scale_from_test": True}, "your scale reads y_true: compute it from the training series y_train only, "
+                                    "the same for every forecast"),
+    ]
+    for change, cause in hypotheses:
+        predicted = _mase_numpy(**case, **change)
+        if _agree(got, predicted) and not _agree(predicted, want):
+            raise AssertionError(f"expected MASE {want:.4f}, got {got:.4f}: {cause}")
+    if _agree(got, 1.0 / want) and not _agree(want, 1.0):
+        raise AssertionError(f"expected MASE {want:.4f}, got {got:.4f}, its inverse: the forecast's MAE is the "
+                             "numerator, the seasonal naive's in-sample MAE the denominator")
+    raise AssertionError(f"expected MASE {want:.4f} (the forecast's MAE {np.mean(np.abs(case['y_true'] - case['y_pred'])):.4f}"
+                         f" over the scale {np.mean(np.abs(case['y_train'][m:] - case['y_train'][:-m])):.4f}), got "
+                         f"{got:.4f}")
+
+
+judge_mase_hand = judge_mase_scale = judge_mase
+
+
+# ------------------------------------------------------------------------------------ Part 4: recursive_forecast
+
+def _model(kind, coefficients, intercept):
+    """The one-step model of a case: ``coefficients @ window + intercept`` (as the setup's ar_model), or, for
+    ``kind == "tanh"``, ``tanh(coefficients @ window + intercept) + 0.1 * window[-1]``; both read exactly T values."""
+    T = len(coefficients)
+
+    def next_value(window):
+        window = np.asarray(window, dtype=float)
+        if window.shape != (T,):
+            raise ValueError(f"next_value reads a window of exactly T = {T} values, oldest first; got shape "
+                             f"{window.shape}")
+        a = float(coefficients @ window + intercept)
+        return float(np.tanh(a) + 0.1 * window[-1]) if kind == "tanh" else a
+
+    return next_value
+
+
+def _recursive_numpy(kind, coefficients, intercept, window, K, feed_back=True, front=False):
+    """recursive_forecast in numpy; the keywords switch on a mistake: predictions never fed back, or put in at the
+    front of the window (dropping its newest value)."""
+    model, current, predictions = _model(kind, coefficients, intercept), np.array(window), []
+    for _ in range(K):
+        predictions.append(model(current))
+        if feed_back:
+            current = (np.concatenate([[predictions[-1]], current[:-1]]) if front
+                       else np.append(current[1:], predictions[-1]))
+    return np.array(predictions)
+
+
+def _recursive_case(kind, coefficients, intercept, window, K):
+    return {"kind": kind, "coefficients": np.asarray(coefficients, dtype=float), "intercept": float(intercept),
+            "window": np.asarray(window, dtype=float), "K": K}
+
+
+def cases_recursive_line(rng):
+    return [_recursive_case("ar", [-1.0, 2.0], 0.0, [1.0, 2.0], 4),  # next = 2 * last - previous: 3, 4, 5, 6
+            _recursive_case("ar", [0.0, 0.0, 0.5], 1.0, [9.0, 9.0, 4.0], 3),  # 3, 2.5, 2.25
+            _recursive_case("ar", [-1.0, 2.0], float(rng.standard_normal()), rng.standard_normal(2), 5)]
+
+
+def cases_recursive_ar(rng):
+    # A model that weighs every value of its window differently, on the monthly series; then nonlinear models.
+    return [_recursive_case("ar", np.linspace(-0.2, 0.5, 12) / 2.0, 3.0, monthly_series(0)[84:96], 6)] + [
+        _recursive_case("tanh", rng.standard_normal(T) / T, rng.standard_normal(), rng.standard_normal(T), K)
+        for T, K in ((1, 5), (5, 1), (7, 20), (int(rng.integers(2, 9)), int(rng.integers(2, 9))))]
+
+
+def produce_recursive_forecast(fn, case):
+    """The record of ``fn(model, window, K)`` and how many times it called the model."""
+    model = _model(case["kind"], case["coefficients"].copy(), case["intercept"])
+    calls = []
+
+    def counted(window):
+        calls.append(None)
+        return model(window)
+
+    record = call(fn, case, lambda window, K, **_: (counted, window, K))
+    record["calls"] = len(calls)
+    return record
+
+
+produce_recursive_line = produce_recursive_ar = produce_recursive_forecast
+
+
+def reference_recursive_forecast(case):
+    return {**_ok(_recursive_numpy(**case)), "calls": case["K"]}
+
+
+reference_recursive_line = reference_recursive_ar = reference_recursive_forecast
+
+
+def judge_recursive_forecast(case, record, reference):
+    K, T = case["K"], len(case["window"])
+    error = record.get("error") if isinstance(record, dict) else None
+    if isinstance(error, dict) and str(error.get("message", "")).endswith(f"got shape ({T + 1},)"):
+        raise AssertionError(f"recursive_forecast raised {error.get('type')}: {error.get('message')}: your window "
+                             "grew to T + 1 values; drop its oldest value when you append a prediction")
+    got = _array(returned(record, "recursive_forecast", hint="work on a copy of the window"), "the forecast")
+    want = _array(returned(reference, "the reference"), "the reference")
+    if got.shape != want.shape:
+        raise AssertionError(f"expected the {K} forecasts as an array of shape {want.shape}, got shape {got.shape}")
+    if not _agree(got, want):
+        hypotheses = [
+            ({"feed_back": False}, "every step is predicted from the same observed window; feed each prediction back"),
+            ({"front": True}, "the new window must be the old one without its OLDEST value (the first), with the "
+                              "prediction appended at the END"),
+        ]
+        for change, cause in hypotheses:
+            predicted = _recursive_numpy(**case, **change)
+            if _agree(got, predicted) and not _agree(predicted, want):
+                raise AssertionError(f"expected {np.round(want, 4)}, got {np.round(got, 4)}: {cause}"[:600])
+        k = next(j for j in range(K) if not _agree(got[j], want[j]))
+        raise AssertionError(f"step {k}: expected {want[k]:.4f} from the window of the last T = {T} values (observed "
+                             f"and predicted, oldest first), got {got[k]:.4f}")
+    calls = record.get("calls")
+    if type(calls) is not int:
+        raise Unreadable("recursive_forecast: unreadable record (the number of the model's calls)")
+    if calls != K:
+        raise AssertionError(f"the forecasts are right, but the model was called {calls} times for K = {K} steps: "
+                             "call it exactly once per step")
+
+
+judge_recursive_line = judge_recursive_ar = judge_recursive_forecast
