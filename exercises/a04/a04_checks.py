@@ -212,7 +212,8 @@ NORM_CAUSES = {
 
 
 def _norms_case(rng, T, B, H, scale=1.0):
-    return {"weight_hh": scale * rng.standard_normal((H, H)) / np.sqrt(H), "hs": np.tanh(rng.standard_normal((T, B, H))),
+    return {"weight_hh": scale * rng.standard_normal((H, H)) / np.sqrt(H),
+            "hs": np.tanh(rng.standard_normal((T, B, H))),
             "dh_last": 3.0 * rng.standard_normal((B, H))}
 
 
@@ -476,7 +477,8 @@ def judge_clip(case, record, reference):
     clipped = {k: numeric(clipped[k], f"clipped[{k!r}]") for k in grads}
     for k, g in grads.items():
         if clipped[k].shape != g.shape:
-            raise AssertionError(f"clipped[{k!r}] has shape {clipped[k].shape}, expected {g.shape}, that of grads[{k!r}]")
+            raise AssertionError(f"clipped[{k!r}] has shape {clipped[k].shape}, expected {g.shape}, that of "
+                                 f"grads[{k!r}]")
     total = numeric(total, "total_norm")
     if total.shape != ():
         raise AssertionError(f"total_norm should be one number, got an array of shape {total.shape}")

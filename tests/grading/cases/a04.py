@@ -42,8 +42,10 @@ WRONG = {
     "always rescaled to max_norm": edit("clip-global-norm", (SCALE, "scale = max_norm / total_norm")),
     # Issue 18: the realistic mistakes of every function, each named by the message of its first failing check.
     "eigvalsh on a general matrix": edit("spectral-radius", (EIGENVALUES, EIGENVALUES.replace("eigvals", "eigvalsh"))),
-    "real part instead of the modulus": edit("spectral-radius", (MODULUS, "return float(np.abs(eigenvalues.real).max())")),
-    "largest eigenvalue, not the largest modulus": edit("spectral-radius", (MODULUS, "return float(eigenvalues.real.max())")),
+    "real part instead of the modulus": edit(
+        "spectral-radius", (MODULUS, "return float(np.abs(eigenvalues.real).max())")),
+    "largest eigenvalue, not the largest modulus": edit(
+        "spectral-radius", (MODULUS, "return float(eigenvalues.real.max())")),
     "tanh derivative of the previous state": edit(
         "grad-norms", (BACK_ONE_STEP, BACK_ONE_STEP.replace("hs[t] ** 2", "hs[t - 1] ** 2"))),
     "norm of the whole batch": edit("grad-norms", (RECORD, "norms[t] = np.linalg.norm(grad)")),
@@ -73,7 +75,7 @@ FAILURES = {
     "W_hh transposed (column-vector habit in the row layout)": {
         "test-grad-norms-torch": "you go back through weight_hh.T"},
     "each gradient clipped on its own": {
-        "test-clip-above": "every array was clipped on its own", "test-clip-inputs": "every array was clipped on its own"},
+        cell: "every array was clipped on its own" for cell in ("test-clip-above", "test-clip-inputs")},
     "always rescaled to max_norm": {
         "test-clip-below": "only clip when the norm EXCEEDS max_norm",
         "test-clip-inputs": "only clip when the norm EXCEEDS max_norm"},
@@ -89,7 +91,8 @@ FAILURES = {
     "tanh derivative of the previous state": {
         cell: "uses 1 - h_t^2, not 1 - h_(t-1)^2" for cell in _NORM_CELLS[1:]},
     "norm of the whole batch": {cell: "take the norm of each row (axis=1)" for cell in _NORM_CELLS},
-    "norm recorded after the step back": {cell: "norms[t] holds the norm one step further back" for cell in _NORM_CELLS},
+    "norm recorded after the step back": {
+        cell: "norms[t] holds the norm one step further back" for cell in _NORM_CELLS},
     "tanh factor applied in place to dh_last": {
         cell: "grad_norms_by_lag modified its input dh_last: do not modify your inputs" for cell in _NORM_CELLS},
     "clipped in place": {
@@ -106,8 +109,8 @@ FAILURES = {
 }
 
 # One realistic mistake per graded function, graded alone and with each generic tampering (test_tampering.py).
-TAMPERING_MUTANTS = ["spectral norm instead of spectral radius", "W_hh transposed (column-vector habit in the row layout)",
-                     "each gradient clipped on its own"]
+TAMPERING_MUTANTS = ["spectral norm instead of spectral radius",
+                     "W_hh transposed (column-vector habit in the row layout)", "each gradient clipped on its own"]
 
 ALTERNATIVE = {
     # Eigenvalues one at a time, modulus by hypot of the real and imaginary parts.
