@@ -2,6 +2,8 @@
 
 Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
 (``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+FAILURES says, for each, which test cells fail and what the message of each must name: its cause, not a guess
+(tests/grading/test_a04_checks.py runs them in-process; test_assignments.py grades them with nbgrader).
 """
 
 import functools
@@ -14,8 +16,12 @@ MANUAL_POINTS = 6
 
 edit = functools.partial(harness.edit, "a04")  # edit(grade_id, (old, new), ...)
 
+EIGENVALUES = "eigenvalues = np.linalg.eigvals(np.asarray(W, dtype=np.float64))  # (H,), complex"
+MODULUS = "return float(np.abs(eigenvalues).max())"
 BACK_ONE_STEP = "grad = (grad * (1.0 - hs[t] ** 2)) @ weight_hh  # (B, H)"
+RECORD = "norms[t] = np.linalg.norm(grad, axis=1).mean()"
 SCALE = "scale = max_norm / total_norm if total_norm > max_norm else 1.0"
+TOTAL = "total_norm = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads.values())))"
 
 WRONG = {
     # The largest singular value bounds the spectral radius but equals it only for normal matrices.
@@ -34,7 +40,77 @@ WRONG = {
         "        norm = np.linalg.norm(g)\n"
         "        clipped[name] = g * (max_norm / norm) if norm > max_norm else g.copy()")),
     "always rescaled to max_norm": edit("clip-global-norm", (SCALE, "scale = max_norm / total_norm")),
+    # Issue 18: the realistic mistakes of every function, each named by the message of its first failing check.
+    "eigvalsh on a general matrix": edit("spectral-radius", (EIGENVALUES, EIGENVALUES.replace("eigvals", "eigvalsh"))),
+    "real part instead of the modulus": edit(
+        "spectral-radius", (MODULUS, "return float(np.abs(eigenvalues.real).max())")),
+    "largest eigenvalue, not the largest modulus": edit(
+        "spectral-radius", (MODULUS, "return float(eigenvalues.real.max())")),
+    "tanh derivative of the previous state": edit(
+        "grad-norms", (BACK_ONE_STEP, BACK_ONE_STEP.replace("hs[t] ** 2", "hs[t - 1] ** 2"))),
+    "norm of the whole batch": edit("grad-norms", (RECORD, "norms[t] = np.linalg.norm(grad)")),
+    "norm recorded after the step back": edit("grad-norms", (f"{RECORD}\n        ", ""), (
+        BACK_ONE_STEP, BACK_ONE_STEP + f"\n        {RECORD}")),
+    "tanh factor applied in place to dh_last": edit("grad-norms", (
+        BACK_ONE_STEP, "grad *= 1.0 - hs[t] ** 2  # (B, H)\n        grad = grad @ weight_hh  # (B, H)")),
+    "clipped in place": edit("clip-global-norm", (
+        "clipped = {name: np.asarray(g, dtype=np.float64) * scale for name, g in grads.items()}  # new arrays",
+        "clipped = dict(grads)\n    for g in clipped.values():\n        g *= scale")),
+    "total_norm after clipping": edit("clip-global-norm", (
+        "return clipped, total_norm",
+        "return clipped, float(np.sqrt(sum(np.sum(np.square(g)) for g in clipped.values())))")),
+    "sum of the arrays' norms": edit("clip-global-norm", (
+        TOTAL, "total_norm = float(sum(np.linalg.norm(np.ravel(g)) for g in grads.values()))")),
+    "divides by a zero norm": edit("clip-global-norm", (SCALE, "scale = min(1.0, max_norm / total_norm)")),
 }
+
+# For each WRONG entry: test cell -> what its message must say (every failing cell is listed, and only those).
+_NORM_CELLS = ("test-grad-norms-last-step", "test-grad-norms-scalar", "test-grad-norms-torch")
+FAILURES = {
+    "spectral norm instead of spectral radius": {"test-spectral-radius-nonnormal": "the spectral norm ||W||_2"},
+    # With one hidden unit W_hh.T = W_hh, and the last step has not gone back yet: only the torch cell fails.
+    "Jacobian without the tanh derivative": {
+        cell: "you multiply by W_hh alone; the Jacobian of h_t = tanh(...) also has the tanh derivative"
+        for cell in _NORM_CELLS[1:]},
+    "W_hh transposed (column-vector habit in the row layout)": {
+        "test-grad-norms-torch": "you go back through weight_hh.T"},
+    "each gradient clipped on its own": {
+        cell: "every array was clipped on its own" for cell in ("test-clip-above", "test-clip-inputs")},
+    "always rescaled to max_norm": {
+        "test-clip-below": "only clip when the norm EXCEEDS max_norm",
+        "test-clip-inputs": "only clip when the norm EXCEEDS max_norm"},
+    "eigvalsh on a general matrix": {
+        "test-spectral-radius-normal": "np.linalg.eigvalsh assumes a symmetric matrix",
+        "test-spectral-radius-nonnormal": "np.linalg.eigvalsh assumes a symmetric matrix"},
+    "real part instead of the modulus": {
+        "test-spectral-radius-normal": "you took the largest |real part|",
+        "test-spectral-radius-nonnormal": "you took the largest |real part|"},
+    "largest eigenvalue, not the largest modulus": {
+        "test-spectral-radius-normal": "not the largest ABSOLUTE value",
+        "test-spectral-radius-nonnormal": "not the largest ABSOLUTE value"},
+    "tanh derivative of the previous state": {
+        cell: "uses 1 - h_t^2, not 1 - h_(t-1)^2" for cell in _NORM_CELLS[1:]},
+    "norm of the whole batch": {cell: "take the norm of each row (axis=1)" for cell in _NORM_CELLS},
+    "norm recorded after the step back": {
+        cell: "norms[t] holds the norm one step further back" for cell in _NORM_CELLS},
+    "tanh factor applied in place to dh_last": {
+        cell: "grad_norms_by_lag modified its input dh_last: do not modify your inputs" for cell in _NORM_CELLS},
+    "clipped in place": {
+        cell: "clip_by_global_norm modified its input grads['weight_hh']" for cell in ("test-clip-above",
+                                                                                      "test-clip-inputs")},
+    "total_norm after clipping": {
+        cell: "the global norm BEFORE clipping; you returned the norm after it" for cell in ("test-clip-above",
+                                                                                            "test-clip-inputs")},
+    "sum of the arrays' norms": {
+        cell: "total_norm is the sum of the arrays' norms" for cell in ("test-clip-below", "test-clip-above",
+                                                                        "test-clip-inputs")},
+    "divides by a zero norm": {"test-clip-inputs": "with all-zero gradients clip_by_global_norm raised "
+                                                   "ZeroDivisionError"},
+}
+
+# One realistic mistake per graded function, graded alone and with each generic tampering (test_tampering.py).
+TAMPERING_MUTANTS = ["spectral norm instead of spectral radius",
+                     "W_hh transposed (column-vector habit in the row layout)", "each gradient clipped on its own"]
 
 ALTERNATIVE = {
     # Eigenvalues one at a time, modulus by hypot of the real and imaginary parts.
