@@ -445,18 +445,18 @@ def cases_scan_hand(rng):
 
 
 def cases_scan_random(rng):
-    # Every T from 1 to a few hundred steps, powers of two and one past them, a few units: |a| up to 1.2 (states
-    # that grow) and up to 1.05 for the long ones.
+    # T from 1 to about 1000 steps, powers of two and one past them, a few units: |a| up to 1.2 (states that
+    # grow) and up to 1.05 for the long ones. Few units on the long ones: their states are the record's bulk.
     shapes = [(1, 1, 1), (2, 1, 3), (5, 2, 4), (8, 3, 2), (13, 2, 5), (16, 2, 3), (17, 1, 4)]
     cases = [_random_scan(rng, *shape) for shape in shapes]
     return cases + [_random_scan(rng, int(rng.integers(90, 130)), 3, 2, 1.05),
-                    _random_scan(rng, int(rng.integers(600, 1001)), 2, 2, 1.05)]
+                    _random_scan(rng, int(rng.integers(500, 1001)), 1, 2, 1.05)]
 
 
 def cases_scan_rounds(rng):
-    # The point of the scan: about log2 T rounds instead of T steps.
-    T = [2, int(rng.integers(3, 10)), 64, 65, 1000, int(rng.integers(1001, 5001))]
-    return [_scan_case(np.full((t, 1, 2), rng.uniform(0.5, 0.95)), np.ones((t, 1, 2)), np.zeros((1, 2))) for t in T]
+    # The point of the scan: about log2 T rounds instead of T steps. One unit: the states are recorded too.
+    T = [2, int(rng.integers(3, 10)), 64, 65, 1000, int(rng.integers(1025, 2049))]
+    return [_scan_case(np.full((t, 1, 1), rng.uniform(0.5, 0.95)), np.ones((t, 1, 1)), np.zeros((1, 1))) for t in T]
 
 
 def produce_linear_scan(fn, case):
