@@ -2,7 +2,9 @@
 
 Every WRONG entry but one is the solution with one realistic mistake, written as a small edit of the solution's
 answer (``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the
-solution). The sequential loop is a different program, so it stays a whole answer.
+solution). The sequential loop is a different program, so it stays a whole answer. FAILURES says, for each, which
+test cells fail and what the message of each must name: its cause, not a guess (tests/grading/test_a09_checks.py
+runs them in-process; test_assignments.py grades them with nbgrader).
 """
 
 import functools
@@ -56,6 +58,22 @@ WRONG = {
     # The operator applied in the wrong order: the later step's input scaled by the earlier step's coefficient.
     "scan: operator order swapped": edit("linear-scan", (
         "A[shift:] * B[:-shift] + B[shift:]", "A[:-shift] * B[shift:] + B[:-shift]")),
+    # Issue 18: more mistakes a student of this assignment makes, each named by its cause.
+    # The loss returned instead of the log-likelihood (CTCLoss's sign).
+    "ctc: returns the loss -log p": edit(
+        "ctc-forward", (LOG_LIKELIHOOD, "return float(-np.logaddexp(alpha[-1], alpha[-2]))")),
+    # alpha_0 set in the first blank only: paths that start with the first label are lost.
+    "ctc: paths start only in the blank": edit(
+        "ctc-forward", ("alpha[:2] = log_probs[0, ext[:2]]", "alpha[0] = log_probs[0, blank]")),
+    # The blank written as 0 in the decoder.
+    "greedy: blank assumed to be 0": edit(
+        "ctc-greedy", ("return [int(s) for s in best[keep] if s != blank]",
+                       "return [int(s) for s in best[keep] if s != 0]")),
+    # The scan run on a and b themselves: the rounds overwrite the caller's arrays.
+    "scan: works in place on a and b": edit(
+        "linear-scan", ("A, B = np.array(a, dtype=float), np.array(b, dtype=float)", "A, B = a, b")),
+    # h0 left out of the result: the states of a recurrence that starts from 0.
+    "scan: h0 left out": edit("linear-scan", ("return A * h0 + B, rounds", "return B, rounds")),
     # A correct loop, reported honestly: T rounds, not a parallel scan.
     "scan: a sequential loop": {"linear-scan": '''
 def linear_scan(a, b, h0):
@@ -67,6 +85,38 @@ def linear_scan(a, b, h0):
     return hs, len(a)
 '''},
 }
+
+_CTC = ("test-ctc-hand", "test-ctc-torch", "test-ctc-long")
+_GREEDY = ("test-greedy-hand", "test-greedy-random")
+_SCAN = ("test-scan-hand", "test-scan-random", "test-scan-rounds")
+# Mutant -> {failing test cell: what its message must say}: every failing cell, each named by its cause.
+FAILURES = {
+    "ctc: blank assumed to be 0": {cell: "you use the id 0 as the blank" for cell in _CTC},
+    "ctc: skip allowed between equal labels": {
+        cell: "you also count paths that skip the blank between two equal labels" for cell in _CTC},
+    "ctc: probabilities multiplied in linear space": {
+        "test-ctc-long": "probabilities multiplied in linear space underflow to 0"},
+    "ctc: only the final blank ends a path": {
+        cell: "a path may end in the final blank OR in the last label" for cell in _CTC},
+    "greedy: repeats collapsed across a blank": {
+        cell: "you remove the blanks before merging repeats" for cell in _GREEDY},
+    "scan: off by one, states before each step": {cell: "these are the states BEFORE each step" for cell in _SCAN},
+    "scan: a round reads values it has already updated": {
+        cell: "a round reads values it has already updated" for cell in _SCAN},
+    "scan: operator order swapped": {
+        cell: "your operator takes its arguments in the wrong order" for cell in _SCAN[:2]},
+    "ctc: returns the loss -log p": {cell: "that is minus the answer, the loss -log p" for cell in _CTC},
+    "ctc: paths start only in the blank": {cell: "a path may also start in the first label" for cell in _CTC},
+    "greedy: blank assumed to be 0": {cell: "you use the id 0 as the blank" for cell in _GREEDY},
+    "scan: works in place on a and b": {
+        cell: "linear_scan modified its input a, b: do not modify your inputs" for cell in _SCAN},
+    "scan: h0 left out": {cell: "h0 is missing" for cell in _SCAN[:2]},
+    "scan: a sequential loop": {"test-scan-rounds": "a loop over the T steps, which is not a scan"},
+}
+
+# One realistic mistake per graded function, graded alone and with each generic tampering (test_tampering.py).
+TAMPERING_MUTANTS = ["ctc: skip allowed between equal labels", "greedy: repeats collapsed across a blank",
+                     "scan: a round reads values it has already updated"]
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
 # answer cell, which must score full marks.

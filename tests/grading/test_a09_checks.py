@@ -1,0 +1,75 @@
+"""a09's checks (solutions/a09/a09_checks.py): what is specific to this assignment (test_checks.py has the rest).
+
+The cases are not vacuous (every diagnosis is reachable on the visible inputs, the long utterances really underflow
+in linear space, a round that reads its own updates changes the states), a torch tensor or a list where a float or
+the pair (hs, rounds) belongs is named, and the scan's rounds are judged from what the student's function reported.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import harness
+import notebook_run
+
+CASE = harness.load_case("a09")
+
+
+@pytest.fixture(scope="module")
+def solution():
+    """The solution notebook's namespace: setup and answers run, no test cell."""
+    namespace, _ = notebook_run.run(CASE, tests=False)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def checks(solution):
+    import a09_checks  # imported by the setup cell, from solutions/a09/
+
+    return a09_checks
+
+
+def test_the_cases_are_not_vacuous(checks):
+    """On the visible inputs alone, each mistake the judge can name changes the answer somewhere: the hand cases
+    hold a repeated label and a blank that is not 0, a long utterance underflows in linear space, the decoder's
+    cases repeat a label across a blank, and a constant-coefficient scan cannot hide an in-place round."""
+    rng = np.random.default_rng
+    ctc = checks.cases_ctc_hand(rng(0))
+    named = {}  # cause -> whether it changes log p on some hand case
+    for c in ctc:
+        for predicted, cause in checks._ctc_hypotheses(c):
+            changes = not checks._same_number(predicted, checks._ctc_numpy(**c))
+            named[cause[:40]] = named.get(cause[:40], False) or changes
+    assert [cause for cause, seen in named.items() if not seen] == ["probabilities multiplied in linear space"]
+    for case in checks.cases_ctc_long(rng(0)):
+        assert checks._ctc_numpy(**case, linear=True) == -np.inf < checks._ctc_numpy(**case)
+    greedy = checks.cases_greedy_hand(rng(0))
+    assert any(checks._greedy_numpy(**c, blanks_first=True) != checks._greedy_numpy(**c) for c in greedy)
+    for c in checks.cases_scan_hand(rng(0))[:1] + checks.cases_scan_rounds(rng(0)):
+        assert not np.allclose(checks._hillis_steele(**c, in_place=True), checks.scan_loop(**c))
+
+
+def test_a_returned_torch_value_or_list_is_named_not_trusted(checks, solution):
+    import torch
+
+    case = checks.cases_ctc_hand(np.random.default_rng(0))[0]
+    record = checks.produce_ctc_hand(lambda *args: torch.tensor(solution["ctc_log_likelihood"](*args)), case)
+    with pytest.raises(AssertionError, match="should return a float.*torch.Tensor"):
+        checks.judge_ctc_hand(case, record, checks.reference_ctc_hand(case))
+    case = checks.cases_scan_hand(np.random.default_rng(0))[0]
+    record = checks.produce_scan_hand(lambda *args: list(solution["linear_scan"](*args)), case)
+    with pytest.raises(AssertionError, match=r"should return the pair \(hs, rounds\)"):
+        checks.judge_scan_hand(case, record, checks.reference_scan_hand(case))
+
+
+def test_rounds_are_judged_from_the_record(checks, solution):
+    """The scan's rounds are what the student's function reported: an honest loop reports T and fails where T
+    exceeds 2 ceil(log2 T) + 1; the solution's count is ceil(log2 T)."""
+    for case in checks.cases_scan_rounds(np.random.default_rng(0)):
+        T = len(case["a"])
+        assert solution["linear_scan"](**case)[1] == math.ceil(math.log2(T))
+        loop = checks.produce_scan_rounds(lambda a, b, h0: (checks.scan_loop(a, b, h0), len(a)), case)
+        if T > 2 * math.ceil(math.log2(T)) + 1:
+            with pytest.raises(AssertionError, match="one round per step"):
+                checks.judge_scan_rounds(case, loop, checks.reference_scan_rounds(case))
