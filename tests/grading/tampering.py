@@ -6,11 +6,13 @@ Each assignment judged outside the student's process has a module ``test_<a>_tam
 repository's config except that the sandbox's tamper probe is off (``c.SandboxedExecute.tamper_probe = False``),
 so what is proven is that the trusted judge (grading/judge/) holds on its own; the probe stays on in the real
 config as a second line. Students: each of the case file's TAMPERING_MUTANTS (cases/<a>.py) alone, and with each
-tampering of TAMPERING (and the case file's own TAMPERING) appended to its answer cells.
+tampering of TAMPERING (and the case file's own TAMPERING) appended to its answer cells. The tamperings aim at the
+verdict, not at the mistake, so a few mutants keep CI short; ``RNN_TAMPERING=all`` grades every WRONG mutant.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -123,6 +125,8 @@ def graded(request, tmp_path_factory):
     """(case, course, scores) of the assignment's tampering class, graded once per module."""
     case = harness.load_case(request.module.ASSIGNMENT)
     assert case.tampering_mutants, f"cases/{case.assignment}.py names no TAMPERING_MUTANTS"
+    if os.environ.get("RNN_TAMPERING") == "all":
+        case.tampering_mutants = list(case.wrong)
     course = harness.Course(tmp_path_factory.mktemp(f"tampering-{case.assignment}") / "course", case,
                             "c.SandboxedExecute.tamper_probe = False")
     generate = course.nbgrader("generate_assignment", case.assignment, "--force")

@@ -97,10 +97,11 @@ def iteration_converges(w, h_star):
 }
 
 
-# Every mutant is graded with every tampering (tests/grading/test_a01_tampering.py), and with a01's own: the issue's
-# example, generalised: torch's RNNCell and RNN compute what the student's functions compute, so a reference built
-# from them in the student's kernel agrees with the mistake.
-TAMPERING_MUTANTS = list(WRONG)
+# One mutant per function is graded with every tampering (tests/grading/test_a01_tampering.py), and with a01's own:
+# the issue's example, generalised: torch's RNNCell and RNN compute what the student's functions compute, so a
+# reference built from them in the student's kernel agrees with the mistake.
+TAMPERING_MUTANTS = ["bias missing", "off by one in time", "plain fixed-point iteration",
+                     "|w| < 1 instead of the slope at h*"]
 TAMPERING = {"torch patched to agree": '''
 import torch as _torch
 def _cell_forward(self, x, h=None):

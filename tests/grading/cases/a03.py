@@ -127,9 +127,6 @@ ALTERNATIVE = {
 }
 
 
-# Graded alone and with every tampering of tests/grading/tampering.py: one mutant per function of the assignment.
-TAMPERING_MUTANTS = [
-    "perturbs a copy of x",
-    "tanh derivative with the wrong sign",
-    "h0 read as hs[-1] at step 0",
-]
+# Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
+# grades every WRONG mutant so).
+TAMPERING_MUTANTS = ["h0 read as hs[-1] at step 0"]

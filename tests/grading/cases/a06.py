@@ -127,9 +127,6 @@ def lstm_step_backward(dh, dc, x, h_prev, c_prev, params):
 }
 
 
-# Graded alone and with every tampering of tests/grading/tampering.py: one mutant per function of the assignment.
-TAMPERING_MUTANTS = [
-    "LSTM gate order i, f, o, g",
-    "GRU with z and 1 - z swapped",
-    "backward: forget gate derivative with the wrong sign",
-]
+# Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
+# grades every WRONG mutant so).
+TAMPERING_MUTANTS = ["LSTM gate order i, f, o, g"]

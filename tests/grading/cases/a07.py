@@ -195,9 +195,9 @@ FAILURES = {
                                               for cell in _ATTENTION},
 }
 
-# Graded alone and with each generic tampering (tests/grading/test_tampering.py): one mistake per function.
-TAMPERING_MUTANTS = ["greedy: eos log-probability not added", "beam: the beam does not shrink",
-                     "attention: mask applied after the softmax"]
+# Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
+# grades every WRONG mutant so).
+TAMPERING_MUTANTS = ["beam: the beam does not shrink"]
 TAMPERING = {
     # The record of the prefixes asked forged: the model the checker builds records nothing. A beam that does not
     # shrink is caught by what it returns (cases_beam_pruning), so an empty record buys nothing.

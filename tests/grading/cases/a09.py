@@ -114,9 +114,9 @@ FAILURES = {
     "scan: a sequential loop": {"test-scan-rounds": "a loop over the T steps, which is not a scan"},
 }
 
-# One realistic mistake per graded function, graded alone and with each generic tampering (test_tampering.py).
-TAMPERING_MUTANTS = ["ctc: skip allowed between equal labels", "greedy: repeats collapsed across a blank",
-                     "scan: a round reads values it has already updated"]
+# Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
+# grades every WRONG mutant so).
+TAMPERING_MUTANTS = ["ctc: skip allowed between equal labels"]
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
 # answer cell, which must score full marks.
