@@ -275,6 +275,19 @@ def where(tau) -> str:
     return "softmax(logits)" if tau == 1.0 else f"softmax(logits / tau) at tau = {tau:g}"
 
 
+def _draw_hint(ids, case) -> str:
+    """The cause, when the ids are exactly the draws of a known mistake from the same generator state."""
+    logits, tau, seed = case["logits"], case["temperature"], case["seed"]
+    if tau == 1.0:
+        return ""
+    if np.array_equal(ids, _multinomial(_softmax(logits, 1.0), seed)):
+        return (": these are the draws of temperature 1. Dividing the probabilities by tau after the softmax does "
+                "nothing once they are normalised again; divide the logits, then take the softmax")
+    if np.array_equal(ids, _multinomial(_softmax(logits * tau, 1.0), seed)):
+        return ": these are the draws of softmax(logits * tau); DIVIDE the logits by tau"
+    return ""
+
+
 def judge_sample_with_temperature(case, record, reference):
     logits, tau, expect = case["logits"], case["temperature"], case["expect"]
     if expect == "error":
@@ -296,7 +309,7 @@ def judge_sample_with_temperature(case, record, reference):
         argmax = logits.argmax(-1)
         if np.array_equal(ids, argmax):
             return
-        hint = ""
+        hint = _draw_hint(ids, case)
         if np.array_equal(ids, logits.argmin(-1)):
             hint = ": you get the LEAST likely id of each row; divide the logits by tau (do not multiply, do not negate)"
         raise AssertionError(f"at temperature {tau:g} you drew {ids.tolist()[:12]}, expected the argmax of each row "
@@ -307,12 +320,9 @@ def judge_sample_with_temperature(case, record, reference):
     want = _ids(reference, case)
     if np.array_equal(ids, want):
         return
-    hint = ""
-    if np.array_equal(ids, _multinomial(_softmax(logits, 1.0), case["seed"])):
-        hint = (": these are the draws of temperature 1. Dividing the probabilities by tau after the softmax does "
-                "nothing once they are normalised again; divide the logits, then take the softmax")
-    elif np.array_equal(ids, _multinomial(_softmax(logits * tau, 1.0), case["seed"])):
-        hint = ": these are the draws of softmax(logits * tau); DIVIDE the logits by tau"
+    hint = _draw_hint(ids, case)
+    if not hint and np.array_equal(ids, logits.argmax(-1)) and not np.array_equal(want, ids):
+        hint = ": these are the most likely ids of each row, which is greedy decoding; draw with torch.multinomial"
     raise AssertionError(
         f"temperature {tau:g}: {int((ids != want).sum())} of {B} ids differ from torch.multinomial(torch.softmax("
         f"logits / tau, dim=-1), 1, generator=generator)[:, 0] with the same seed (pass the generator on, and do not "
@@ -428,8 +438,11 @@ def judge_perplexity(case, record, reference):
     elif (near(float(np.exp(nll.mean(axis=1)).mean())) or near(float(np.exp(nll).mean()))) and T * B > 1:
         hint = (": you averaged exp(loss) over steps or characters. Perplexity is exp of the MEAN loss, which is "
                 "smaller whenever the losses differ (exp is convex)")
-    elif T * B > 1 and near(math.exp(min(float(nll.sum()), 700.0))):
+    elif T * B > 1 and (near(math.exp(min(float(nll.sum()), 700.0))) or (ppl == math.inf and nll.sum() > 88.8)):
         hint = ": you summed the losses; take their mean over all T * B characters"
+        if ppl == math.inf:
+            hint = (f": that is exp of the losses' SUM ({nll.sum():.0f} nats), which overflows; take their mean over "
+                    f"all T * B characters")
     else:
         hint = ""
     T, B, V = case["logits"].shape
@@ -541,9 +554,20 @@ def reference_train_chunks(case):
     return {**_ok(), "calls": encode([{"nll": nll.item()}])}
 
 
+def _train_returned(record):
+    """What train_char_lm returned; an error that says the graph of an earlier chunk was used again is named."""
+    error = record.get("error") if isinstance(record, dict) else None
+    if isinstance(error, dict) and "backward through the graph a second time" in str(error.get("message")):
+        raise AssertionError(
+            f"train_char_lm raised {error.get('type')}: the second backward pass ran into the graph of the chunk before, "
+            f"which the first one had already freed. The state you carry over still holds that graph: pass it on "
+            f"detached, state.detach()")
+    return returned(record, "train_char_lm")
+
+
 def judge_train_chunks(case, record, reference):
     what = "train_char_lm"
-    losses = returned(record, what)
+    losses = _train_returned(record)
     n = case["n_updates"]
     if not (isinstance(losses, list) and len(losses) == n):
         raise AssertionError(f"return a list of {n} losses, one per update; got "
@@ -596,8 +620,11 @@ def judge_train_chunks(case, record, reference):
             raise AssertionError(f"call 0: the model's loss on the first chunk is {want:.6g}, but the model given to "
                                  f"your loop scores {first_nll:.6g} there before any update")
         if not abs(losses[k] - want) < 1e-5 * max(1.0, want):
+            hint = ""
+            if abs(losses[k] - want * targets.size) < 1e-5 * want * targets.size:
+                hint = ": that is the SUM over the chunk's characters; take the mean (F.cross_entropy's default)"
             raise AssertionError(f"losses[{k}] = {losses[k]:.6g}, but the mean cross-entropy of that chunk's logits "
-                                 f"against its targets is {want:.6g}")
+                                 f"against its targets is {want:.6g}" + hint)
     if changed is not True:
         raise AssertionError("the weights did not change")
 
@@ -659,8 +686,9 @@ def produce_train_heldout(fn, case):
     return {**record, "weights": weights}
 
 
-def _first_loss(case) -> float:
-    """The mean cross-entropy of the untrained model on the first chunk: the first loss of every correct loop."""
+def _first_loss(case, fed="inputs") -> float:
+    """The mean cross-entropy of the untrained model on the first chunk: the first loss of every correct loop (with
+    ``fed="targets"``, of a loop that feeds the model the targets)."""
     import torch
     import torch.nn.functional as F
 
@@ -669,8 +697,9 @@ def _first_loss(case) -> float:
     vocab, train_data, _, _ = corpus()
     model = CharLM(len(vocab), case["E"], case["H"], cell="gru", generator=_gen(case["model_seed"]))
     data = torch.from_numpy(train_data)
+    t = case["seq_len"]
     with torch.no_grad():
-        logits, _ = model(data[:case["seq_len"]])
+        logits, _ = model(data[:t] if fed == "inputs" else data[1:t + 1])
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), data[1:case["seq_len"] + 1].reshape(-1)).item()
 
 
@@ -683,7 +712,7 @@ def reference_train_heldout(case):
 
 
 def _graded_losses(record, what="train_char_lm") -> list[float]:
-    losses = returned(record, what)
+    losses = _train_returned(record)
     n = GRADED_RUN["n_updates"]
     if not isinstance(losses, list) or not all(type(v) is float for v in losses):
         raise AssertionError(f"{what} should return a list of floats, the losses; got {_describe(losses)}")
@@ -701,10 +730,13 @@ def judge_train_loss(case, record, reference):
         hint = ""
         if abs(losses[0] - first * t_B) < 1e-3 * first * t_B:
             hint = ": that is the SUM over the chunk's characters; take the mean (F.cross_entropy's default)"
+        elif abs(losses[0] - _first_loss(case, fed="targets")) < 1e-4 * first:
+            hint = (": it is the untrained model's loss when it reads the TARGETS. The model then sees the character "
+                    "it has to predict and learns to copy it; feed the inputs and score against the targets")
         raise AssertionError(
             f"the first loss is {losses[0]:.4f}, but the untrained model scores {first:.4f} nats per character on the "
-            f"first chunk (about ln V = {math.log(V):.2f}): is it the mean cross-entropy (F.cross_entropy with "
-            f"reduction='mean') of the logits reshaped to (t * B, V) against the targets reshaped to (t * B,)?" + hint)
+            f"first chunk (about ln V = {math.log(V):.2f})" + (hint or ": is it the mean cross-entropy (F.cross_entropy "
+            "with reduction='mean') of the logits reshaped to (t * B, V) against the targets reshaped to (t * B,)?"))
     late = float(np.mean(losses[-10:]))
     if late < TRAIN_LIMIT:
         return
@@ -774,6 +806,9 @@ def judge_train_heldout(case, record, reference):
                 f"at that) and your training loss fell to {min(losses):.3f}, far below what any model can reach on "
                 f"real text. During training the model saw the character it was asked to predict: feed the inputs "
                 f"and score against the targets, the inputs shifted one step ahead")
+    elif np.mean(losses[-10:]) > losses[0]:
+        hint = (f": your training losses went UP as well, from {losses[0]:.2f} to {np.mean(losses[-10:]):.2f} (the "
+                f"mean of the last 10), so the updates made the model worse (see the training loss's check)")
     text = "the held-out text" if case["heldout"] == "val" else "unseen text from other files (about 2.4 expected)"
     raise AssertionError(f"loss {loss:.3f} nats per character on {text} after 120 updates, expected below {limit}"
                          + hint)

@@ -47,6 +47,33 @@ WRONG = {
         ("        state = None  # every pass starts at the top of the streams\n", ""),
         ("logits, state = model(inputs, state)  # (t, B, V), (L, B, H)", "logits, _ = model(inputs)  # (t, B, V)"),
         ("            state = state.detach()  # keep the values, cut the graph: the next backward stops here\n", "")),
+    # Issue 18: the realistic mistakes of each function, each named by its cause.
+    # A softmax written out by hand: exp(logits / 1e-3) overflows to inf in float32, and inf / inf is nan.
+    "softmax by hand overflows": edit("sample-temperature", (
+        SOFTMAX, "weights = torch.exp(logits / temperature)  # (B, V)\n"
+                 "    probs = weights / weights.sum(dim=-1, keepdim=True)")),
+    "temperature not checked": edit("sample-temperature", (
+        "    if not temperature > 0:  # also rejects NaN\n"
+        "        raise ValueError(f\"temperature must be > 0, got {temperature}\")\n", "")),
+    "ids of shape (B, 1)": edit("sample-temperature", (
+        "return torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]",
+        "return torch.multinomial(probs, num_samples=1, generator=generator)")),
+    "perplexity as exp of the summed loss": edit("perplexity", (
+        "targets.reshape(T * B))  # mean nats per character",
+        "targets.reshape(T * B), reduction=\"sum\")  # nats")),
+    "perplexity returned as a tensor": edit("perplexity", ("return float(torch.exp(loss))", "return torch.exp(loss)")),
+    # The state is carried over with its graph: the second backward runs into the first chunk's freed graph.
+    "state not detached": edit("train-char-lm", (
+        "            state = state.detach()  # keep the values, cut the graph: the next backward stops here\n", "")),
+    # Right for one pass; the second pass starts from the end of the streams instead of from zeros.
+    "state not reset at a new pass": edit(
+        "train-char-lm",
+        ("    while len(losses) < n_updates:\n        state = None  # every pass starts at the top of the streams\n",
+         "    state = None\n    while len(losses) < n_updates:\n")),
+    # Adam does not mind the scale of the loss, so this trains as well; the losses it returns are not per character.
+    "training loss summed over the chunk": edit(
+        "train-char-lm", ("loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))",
+                          "loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction=\"sum\")")),
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
