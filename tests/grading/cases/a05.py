@@ -2,6 +2,7 @@
 
 Every WRONG entry is the solution with one realistic mistake, written as a small edit of the solution's answer
 (``harness.edit`` checks that the edited text occurs exactly once, so the mutant cannot drift from the solution).
+FAILURES says, for each, which test cells fail and what the message of each must name: its cause, not a guess.
 """
 
 import functools
@@ -75,6 +76,51 @@ WRONG = {
         "train-char-lm", ("loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))",
                           "loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction=\"sum\")")),
 }
+
+_SAMPLING = ("test-sample-greedy", "test-sample-distribution", "test-sample-temperature")
+_PERPLEXITY = ("test-perplexity-hand", "test-perplexity-uniform", "test-perplexity-torch")
+_TRAINING = ("test-train-chunks", "test-train-loss", "test-train-heldout")
+DETACH = "The state you carry over still holds that graph: pass it on detached"
+# For each mutant, every test cell that fails and what its message must contain: the cause, not a guess.
+FAILURES = {
+    "temperature applied after the softmax": {
+        cell: "these are the draws of temperature 1. Dividing the probabilities by tau after the softmax does nothing"
+        for cell in ("test-sample-greedy", "test-sample-temperature")},
+    "logits multiplied by the temperature": {
+        cell: "these are the draws of softmax(logits * tau); DIVIDE the logits by tau"
+        for cell in ("test-sample-greedy", "test-sample-temperature")},
+    "greedy decoding instead of sampling": {
+        cell: "greedy decoding; draw with torch.multinomial"
+        for cell in ("test-sample-distribution", "test-sample-temperature")},
+    "perplexity as the mean of per-step exp(loss)": {
+        cell: "you averaged exp(loss) over steps or characters" for cell in ("test-perplexity-hand",
+                                                                             "test-perplexity-torch")},
+    "2 ** cross-entropy in nats": {cell: "you computed 2 ** cross-entropy" for cell in _PERPLEXITY},
+    "optimizer.zero_grad forgotten": {
+        "test-train-loss": "the loss went UP. Did you forget optimizer.zero_grad()?",
+        "test-train-heldout": "your training losses went UP as well"},
+    "targets fed as inputs": {
+        "test-train-chunks": "you passed the TARGETS as inputs",
+        "test-train-loss": "it is the untrained model's loss when it reads the TARGETS",
+        "test-train-heldout": "the model predicts the character it reads"},
+    "state not carried between chunks": {"test-train-chunks": "call 1 was given state=None; pass the state returned"},
+    "softmax by hand overflows": {
+        cell: "overflows to inf in float32 (inf / inf is nan); use torch.softmax"
+        for cell in ("test-sample-greedy", "test-sample-temperature")},
+    "temperature not checked": {"test-sample-greedy": "temperature=0.0 raised RuntimeError; raise ValueError"},
+    "ids of shape (B, 1)": {cell: "torch.multinomial returns (B, 1); take [:, 0]" for cell in _SAMPLING},
+    "perplexity as exp of the summed loss": {cell: "you summed the losses" if cell == "test-perplexity-hand" else "exp of the losses' SUM" for cell in _PERPLEXITY},
+    "perplexity returned as a tensor": {cell: "return a Python float (float(...)), got a torch tensor"
+                                        for cell in _PERPLEXITY},
+    "state not detached": {cell: DETACH for cell in _TRAINING},
+    "state not reset at a new pass": {"test-train-chunks": "starts a pass over the data, so its state should be None"},
+    "training loss summed over the chunk": {
+        cell: "that is the SUM over the chunk's characters; take the mean" for cell in ("test-train-chunks",
+                                                                                        "test-train-loss")},
+}
+# One mutant per function, graded alone and with each generic tampering (tests/grading/test_tampering.py).
+TAMPERING_MUTANTS = ["logits multiplied by the temperature", "2 ** cross-entropy in nats",
+                     "state not carried between chunks"]
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
 # answer cell, which must score full marks.
