@@ -311,7 +311,8 @@ def judge_sample_with_temperature(case, record, reference):
             return
         hint = _draw_hint(ids, case)
         if np.array_equal(ids, logits.argmin(-1)):
-            hint = ": you get the LEAST likely id of each row; divide the logits by tau (do not multiply, do not negate)"
+            hint = (": you get the LEAST likely id of each row; divide the logits by tau (do not multiply, do not "
+                    "negate)")
         raise AssertionError(f"at temperature {tau:g} you drew {ids.tolist()[:12]}, expected the argmax of each row "
                              f"{argmax.tolist()[:12]}: dividing the logits by a small tau makes the largest one "
                              f"dominate the softmax" + hint)
@@ -502,7 +503,8 @@ def produce_train_chunks(fn, case):
     class RecordingCharLM(CharLM):
         def forward(self, tokens, state=None):
             logits, new_state = super().forward(tokens, state)
-            calls.append({"tokens": tokens.detach().clone(), "state_in": None if state is None else state.detach().clone(),
+            calls.append({"tokens": tokens.detach().clone(),
+                          "state_in": None if state is None else state.detach().clone(),
                           "state_in_grad": bool(state is not None and state.requires_grad),
                           "logits": logits.detach().clone(), "state_out": new_state.detach().clone()})
             return logits, new_state
@@ -559,9 +561,9 @@ def _train_returned(record):
     error = record.get("error") if isinstance(record, dict) else None
     if isinstance(error, dict) and "backward through the graph a second time" in str(error.get("message")):
         raise AssertionError(
-            f"train_char_lm raised {error.get('type')}: the second backward pass ran into the graph of the chunk before, "
-            f"which the first one had already freed. The state you carry over still holds that graph: pass it on "
-            f"detached, state.detach()")
+            f"train_char_lm raised {error.get('type')}: the second backward pass ran into the graph of the chunk "
+            f"before, which the first one had already freed. The state you carry over still holds that graph: pass it "
+            f"on detached, state.detach()")
     return returned(record, "train_char_lm")
 
 
@@ -570,8 +572,8 @@ def judge_train_chunks(case, record, reference):
     losses = _train_returned(record)
     n = case["n_updates"]
     if not (isinstance(losses, list) and len(losses) == n):
-        raise AssertionError(f"return a list of {n} losses, one per update; got "
-                             f"{'a list of length ' + str(len(losses)) if isinstance(losses, list) else _describe(losses)}")
+        got = f"a list of length {len(losses)}" if isinstance(losses, list) else _describe(losses)
+        raise AssertionError(f"return a list of {n} losses, one per update; got {got}")
     if not all(type(v) is float for v in losses):
         raise AssertionError(f"{what}: the losses should be numbers (loss.item()), got "
                              f"{_describe(next(v for v in losses if type(v) is not float))}")
@@ -735,8 +737,9 @@ def judge_train_loss(case, record, reference):
                     "it has to predict and learns to copy it; feed the inputs and score against the targets")
         raise AssertionError(
             f"the first loss is {losses[0]:.4f}, but the untrained model scores {first:.4f} nats per character on the "
-            f"first chunk (about ln V = {math.log(V):.2f})" + (hint or ": is it the mean cross-entropy (F.cross_entropy "
-            "with reduction='mean') of the logits reshaped to (t * B, V) against the targets reshaped to (t * B,)?"))
+            f"first chunk (about ln V = {math.log(V):.2f})" + (hint or ": is it the mean cross-entropy "
+            "(F.cross_entropy with reduction='mean') of the logits reshaped to (t * B, V) against the targets "
+            "reshaped to (t * B,)?"))
     late = float(np.mean(losses[-10:]))
     if late < TRAIN_LIMIT:
         return
