@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnlib.gradcheck import rel_error
+
 #: The output type that carries a check's records from the student's kernel to the grader.
 MIME = "application/vnd.rnn-course.check+json"
 
@@ -170,6 +172,30 @@ def numeric(value, what: str) -> np.ndarray:
     if isinstance(value, Opaque) or isinstance(value, (str, list, tuple)) or value is None:
         raise AssertionError(f"{what} should be a number or a numpy array, got {value!r}"[:200])
     return np.asarray(value, dtype=np.float64)
+
+
+def close(a, b, tol: float) -> bool:
+    """Whether ``a`` and ``b`` agree to relative error ``tol`` (:func:`rnnlib.gradcheck.rel_error`)."""
+    return rel_error(a, b) < tol
+
+
+def array(value, what: str, shape: tuple) -> np.ndarray:
+    """``value`` as a float64 array of exactly ``shape``, or AssertionError naming what it was instead.
+
+    A shape that is ``shape`` reversed is called transposed; ``(B, *shape)`` for a 1-D ``shape`` (a bias's
+    gradient left per example) is told to sum over the batch.
+    """
+    if not isinstance(value, (np.ndarray, float)):
+        raise AssertionError(f"{what} should be a numpy array of shape {shape}, got {value!r}"[:200])
+    value = np.asarray(value, dtype=np.float64)
+    if value.shape != tuple(shape):
+        hint = ""
+        if value.shape == tuple(shape)[::-1]:
+            hint = ": it is transposed"
+        elif len(value.shape) == 2 and value.shape[1:] == tuple(shape):
+            hint = ": sum over the batch (axis 0), since the bias is added to every example"
+        raise AssertionError(f"{what} has shape {value.shape} but should be {tuple(shape)}{hint}")
+    return value
 
 
 # ------------------------------------------------------------------------------------------ the student's side

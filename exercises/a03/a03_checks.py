@@ -17,11 +17,12 @@ judging happens again with the instructor's copy of this file.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import NamedTuple
 
 import numpy as np
 
-from rnnlib.checking import call, encode, returned
+from rnnlib.checking import array, call, close, encode, returned
 from rnnlib.gradcheck import rel_error
 
 PASSED = {
@@ -85,32 +86,7 @@ def rnn_forward(x, h0, params):
 # ------------------------------------------------------------------------------------ records (rnnlib.checking)
 
 MODIFIED_HINT = "build new arrays, e.g. dh_next = ..., instead of writing into the arguments"
-
-
-def _returned(record, what: str):
-    """What ``what`` returned (rnnlib.checking.returned), with this assignment's advice on modified inputs."""
-    return returned(record, what, hint=MODIFIED_HINT)
-
-
-def _array(value, what: str, shape: tuple) -> np.ndarray:
-    if not (isinstance(value, np.ndarray) or isinstance(value, float)):
-        raise AssertionError(f"{what} should be a numpy array of shape {shape}, got {value!r}"[:200])
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != shape:
-        raise AssertionError(f"{what} has shape {value.shape} but should be {shape}" + _shape_hint(value.shape, shape))
-    return value
-
-
-def _shape_hint(got: tuple, want: tuple) -> str:
-    if got == want[::-1]:
-        return ": it is transposed"
-    if len(got) == 2 and got[1:] == want:
-        return ": sum over the batch (axis 0), since the bias is added to every example"
-    return ""
-
-
-def _close(a, b, tol) -> bool:
-    return rel_error(a, b) < tol
+_returned = functools.partial(returned, hint=MODIFIED_HINT)
 
 
 def _flipped(got, want, tol) -> bool:
@@ -210,7 +186,7 @@ def _grad_check_grad(case, record) -> np.ndarray:
             "f never saw x change: grad_check perturbed a copy of x, but f reads the array x it closes over; "
             "change x itself in place (x[i] = old + eps), then put it back")
     x = case["x"]
-    grad = _array(value, "grad_check's result", x.shape)
+    grad = array(value, "grad_check's result", x.shape)
     if not np.all(np.isfinite(grad)):
         raise AssertionError("grad_check returned NaN or infinite entries")
     return grad
@@ -259,7 +235,7 @@ def _grad_check_diagnosis(case, grad, want, tol) -> str:
 
 def judge_grad_check_known(case, record, reference):
     grad, want = _grad_check_grad(case, record), _returned(reference, "the reference")
-    if not _close(grad, want, 1e-5):
+    if not close(grad, want, 1e-5):
         raise AssertionError(_grad_check_diagnosis(case, grad, want, 1e-5))
 
 
@@ -277,7 +253,7 @@ def judge_grad_check_restores(case, record, reference):
 def judge_grad_check_centred(case, record, reference):
     grad, want = _grad_check_grad(case, record), _returned(reference, "the reference")
     tol = 1e-8 if case["eps"] < 1e-4 else 1e-10
-    if not (_close(grad, want, tol) or np.allclose(grad, want, rtol=0, atol=1e-8)):
+    if not (close(grad, want, tol) or np.allclose(grad, want, rtol=0, atol=1e-8)):
         raise AssertionError(_grad_check_diagnosis(case, grad, want, tol))
 
 
@@ -376,7 +352,7 @@ def _gradient_dict(value, what: str, keys, shapes: dict) -> dict:
     for key in keys:
         if key not in value:
             raise AssertionError(f"{what}'s gradients have no key {key!r} (their keys are {sorted(value)})")
-    return {key: _array(value[key], f"d{key}", shapes[key]) for key in keys}
+    return {key: array(value[key], f"d{key}", shapes[key]) for key in keys}
 
 
 def _judge_gradients(what, case, record, reference, keys, causes, tol=1e-8):
@@ -387,12 +363,12 @@ def _judge_gradients(what, case, record, reference, keys, causes, tol=1e-8):
     """
     want = _returned(reference, "the reference")
     got = _gradient_dict(_returned(record, what), what, keys, {k: np.shape(want[k]) for k in keys})
-    wrong = [k for k in keys if not _close(got[k], want[k], tol)]
+    wrong = [k for k in keys if not close(got[k], want[k], tol)]
     if not wrong:
         return
     for prediction, cause in causes:
-        if set(wrong) <= set(prediction) and all(_close(got[k], prediction[k], tol) for k in wrong) and not all(
-                _close(prediction[k], want[k], tol) for k in wrong):
+        if set(wrong) <= set(prediction) and all(close(got[k], prediction[k], tol) for k in wrong) and not all(
+                close(prediction[k], want[k], tol) for k in wrong):
             raise AssertionError(f"{cause} (d{', d'.join(wrong)} "
                                  f"{'differs' if len(wrong) == 1 else 'differ'} from torch autograd's)")
     flipped = [k for k in wrong if _flipped(got[k], want[k], tol)]
@@ -409,7 +385,7 @@ def _where(key, got, want, tol) -> str:
     """Where a sequence's dx is wrong, time step by time step: a fact, not a guess."""
     if key != "x" or got.ndim != 3 or len(got) == 1:
         return ""
-    bad = [t for t in range(len(got)) if not _close(got[t], want[t], tol)]
+    bad = [t for t in range(len(got)) if not close(got[t], want[t], tol)]
     return f"; dx[t] is wrong at t = {bad} and right at the other steps"
 
 

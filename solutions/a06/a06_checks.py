@@ -12,11 +12,12 @@ your work is graded, the judging happens again with the instructor's copy of thi
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 
-from rnnlib.checking import call, encode, returned
+from rnnlib.checking import array, call, close, encode, returned
 from rnnlib.gradcheck import rel_error
 
 PASSED = {
@@ -30,33 +31,7 @@ PASSED = {
     "lstm_backward_c_prev": "lstm_step_backward matches torch.autograd for c_prev",
 }
 MODIFIED_HINT = "work on new arrays (e.g. dc_total = dc + ...) instead of writing into the arguments"
-
-# ------------------------------------------------------------------------------------ records (rnnlib.checking)
-
-def _returned(record, what: str):
-    """What ``what`` returned (rnnlib.checking.returned), with this assignment's advice on modified inputs."""
-    return returned(record, what, hint=MODIFIED_HINT)
-
-
-def _array(value, what: str, shape: tuple) -> np.ndarray:
-    if not (isinstance(value, np.ndarray) or isinstance(value, float)):
-        raise AssertionError(f"{what} should be a numpy array of shape {shape}, got {value!r}"[:200])
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != shape:
-        raise AssertionError(f"{what} has shape {value.shape} but should be {shape}" + _shape_hint(value.shape, shape))
-    return value
-
-
-def _shape_hint(got: tuple, want: tuple) -> str:
-    if got == want[::-1]:
-        return ": it is transposed"
-    if len(got) == 2 and got[1:] == want:
-        return ": sum over the batch (axis 0), since the bias is added to every example"
-    return ""
-
-
-def _close(a, b, tol) -> bool:
-    return rel_error(a, b) < tol
+_returned = functools.partial(returned, hint=MODIFIED_HINT)
 
 
 # ------------------------------------------------------------------------------------ shared by the parts
@@ -115,19 +90,19 @@ def _outputs(value, what, shapes, names):
         value = (value,)
     elif not (isinstance(value, (tuple, list)) and len(value) == len(names)):
         raise AssertionError(f"{what} should return the pair ({', '.join(names)}), got {value!r}"[:200])
-    return tuple(_array(v, n, s) for v, n, s in zip(value, names, shapes))
+    return tuple(array(v, n, s) for v, n, s in zip(value, names, shapes))
 
 
 def _diagnose(got, want, hypotheses, what, names, tol=1e-10):
     """Raise the cause of the first hypothesis whose outputs match ``got``, or say which outputs differ."""
-    if all(_close(g, w, tol) for g, w in zip(got, want)):
+    if all(close(g, w, tol) for g, w in zip(got, want)):
         return
     for predicted, cause in hypotheses:
-        if all(_close(g, p, tol) for g, p in zip(got, predicted)) and not all(
-                _close(p, w, tol) for p, w in zip(predicted, want)):
+        if all(close(g, p, tol) for g, p in zip(got, predicted)) and not all(
+                close(p, w, tol) for p, w in zip(predicted, want)):
             raise AssertionError(cause)
     wrong = [f"{n} (relative error {rel_error(g, w):.1e})"
-             for g, w, n in zip(got, want, names) if not _close(g, w, tol)]
+             for g, w, n in zip(got, want, names) if not close(g, w, tol)]
     raise AssertionError(f"{what}: {', '.join(wrong)} differ{'s' if len(wrong) == 1 else ''} from torch's")
 
 
@@ -384,7 +359,7 @@ def _backward_hypotheses(case):
 
 def _agree(a, b) -> bool:
     """Equal to rounding: relative to their size, or absolutely where both are about 0 (the shut forget gate)."""
-    return _close(a, b, 1e-9) or np.allclose(a, b, rtol=0, atol=1e-12)
+    return close(a, b, 1e-9) or np.allclose(a, b, rtol=0, atol=1e-12)
 
 
 def _judge_backward(case, record, reference, keys):
@@ -397,7 +372,7 @@ def _judge_backward(case, record, reference, keys):
     if missing:
         raise AssertionError(f"lstm_step_backward's gradients have no key {missing[0]!r} "
                              f"(they should have {', '.join(BACKWARD_KEYS)})")
-    got = {k: _array(value[k], f"grads[{k!r}]", np.shape(want[k])) for k in keys}
+    got = {k: array(value[k], f"grads[{k!r}]", np.shape(want[k])) for k in keys}
     wrong = [k for k in keys if not _agree(got[k], want[k])]
     if not wrong:
         return

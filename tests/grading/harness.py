@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -61,6 +61,16 @@ class Case:
     manual_points: float
     wrong: dict[str, dict[str, str]]
     alternative: dict[str, str]
+    #: For an assignment judged outside the student's process: mutant -> {failing test cell: what its message says}.
+    failures: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The mutants that tests/grading/test_tampering.py repeats with every tampering, and tamperings of its own.
+    tampering_mutants: list[str] = field(default_factory=list)
+    tampering: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def checker_path(self) -> Path:
+        """The assignment's checker module (rnnlib.checking), which may not exist yet."""
+        return self.source_path.parent / f"{self.assignment}_checks.py"
 
     @property
     def source_path(self) -> Path:
@@ -82,7 +92,8 @@ def load_case(assignment: str) -> Case:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return Case(assignment, module.NOTEBOOK, module.AUTOGRADED_POINTS, module.MANUAL_POINTS,
-                dict(module.WRONG), dict(module.ALTERNATIVE))
+                dict(module.WRONG), dict(module.ALTERNATIVE), dict(getattr(module, "FAILURES", {})),
+                list(getattr(module, "TAMPERING_MUTANTS", [])), dict(getattr(module, "TAMPERING", {})))
 
 
 def nbgrader_meta(cell) -> dict:

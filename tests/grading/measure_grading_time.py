@@ -5,7 +5,8 @@
 ``--root`` grades with another checkout's solutions, grading/ and harness (e.g. ``git archive`` of the commit
 before the judge), with this venv. Students: the solution ``--copies`` times, the alternative and every WRONG
 mutant of the case file, in ONE ``nbgrader autograde`` call. Prints the seconds per student (from the autograded
-notebooks' write times), their mean and median, and the load average before and after, since the machine is shared.
+notebooks' write times), their mean and median, the CPU seconds per student of the whole autograde (nbgrader, the
+kernels, the judge: what other work on the machine does not inflate), and the load average before and after.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import copy
 import importlib
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -41,10 +43,11 @@ def main() -> None:
         students |= {s: nb for s, nb in subs.items() if s.startswith("wrong-") or s == "alternative"}
         for student, nb in students.items():
             course.submit(student, copy.deepcopy(nb))
-        start = time.time()
+        start, cpu_before = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = course.nbgrader("autograde", case.assignment, "--force")
         assert proc.returncode == 0, proc.stderr[-3000:]
-        wall = time.time() - start
+        wall, cpu_after = time.time() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
         done = sorted((course.autograded_path(s).stat().st_mtime, s) for s in students)
         seconds, last = {}, start
         for mtime, student in done:
@@ -52,7 +55,8 @@ def main() -> None:
     values = list(seconds.values())
     print(f"root {args.root}: {len(values)} students, autograde {wall:.1f} s wall")
     print("  " + ", ".join(f"{s} {t:.1f}" for s, t in seconds.items()))
-    print(f"  per student: mean {statistics.mean(values):.2f} s, median {statistics.median(values):.2f} s")
+    print(f"  per student: mean {statistics.mean(values):.2f} s, median {statistics.median(values):.2f} s wall; "
+          f"{cpu / len(values):.2f} s CPU")
     print(f"  load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
 
 

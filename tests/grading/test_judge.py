@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 
 import nbformat
 import numpy as np
 import pytest
 
 import harness
+import trusted_judge
 from rnnlib import checking
-
-sys.path.insert(0, str(harness.ROOT / "grading" / "judge"))
-import trusted_judge  # noqa: E402
 
 CASE = harness.load_case("a01")
 SOURCE = nbformat.read(CASE.source_path, as_version=4)
@@ -195,3 +192,16 @@ def test_check_finds_the_checker_module_beside_the_notebook(monkeypatch, capsys)
     assert capsys.readouterr().out == "neuron_step: the hand-checked values are right\n"
     with pytest.raises(AssertionError, match="the bias b is missing"):
         checking.check("neuron_step_values", solution_functions(CASE.wrong["bias missing"])["neuron_step"])
+
+
+@pytest.mark.parametrize("value, message", [
+    (np.zeros((4, 3)), r"has shape \(4, 3\) but should be \(3, 4\): it is transposed"),
+    (np.zeros((5, 3)), r"has shape \(5, 3\) but should be \(3,\): sum over the batch"),
+    ([1.0, 2.0], r"should be a numpy array of shape \(3, 4\)"),
+])
+def test_arrays_of_the_wrong_shape_or_kind_are_named(value, message):
+    shape = (3,) if np.shape(value) == (5, 3) else (3, 4)
+    with pytest.raises(AssertionError, match=message):
+        checking.array(value, "db", shape)
+    assert checking.array(np.ones(shape, dtype=np.float32), "db", shape).dtype == np.float64
+    assert checking.close(np.ones(3), np.ones(3) * (1 + 1e-9), 1e-6) and not checking.close(np.ones(3), -np.ones(3), 0.5)

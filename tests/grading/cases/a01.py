@@ -1,7 +1,8 @@
 """Wrong and alternative submissions for a01, used by the grader proofs.
 
 Each realistic mistake is a small edit of the solution's answer (``harness.edit``: the text to change must occur
-exactly once), so it cannot drift from the solution it mutates. ``HINTS`` says what the first failing check must name.
+exactly once), so it cannot drift from the solution it mutates. ``FAILURES`` says which test cells each fails and what
+each message must name (tests/grading/test_checks.py).
 """
 
 import functools
@@ -41,16 +42,19 @@ WRONG = {
                                                ("abs(w * (1.0 - h_star**2)) < 1.0", "abs(w) < 1.0")),
 }
 
-# The cause the first failing check must name, for each WRONG mutant (a piece of its message).
-HINTS = {
-    "output read from the old state": "the output is read from the NEW state h",
-    "input and recurrent weights swapped": "w multiplies the state, u the input",
-    "bias missing": "the bias b is missing",
-    "off by one in time": "off by one in time",
-    "integer state array for integer inputs": "an integer x gave an integer hs",
-    "plain fixed-point iteration": "plain iteration cannot converge",
-    "bisection with its sign test flipped": "Check the sign test",
-    "|w| < 1 instead of the slope at h*": "not w alone",
+# For each WRONG mutant, every test cell that fails and what its message must name: the cause.
+_STEP = ("test-neuron-step-values", "test-neuron-step-torch")
+_FORWARD = ("test-neuron-forward-shapes", "test-neuron-forward-values", "test-neuron-forward-edges")
+FAILURES = {
+    "output read from the old state": dict.fromkeys(_STEP, "the output is read from the NEW state h"),
+    "input and recurrent weights swapped": dict.fromkeys(_STEP, "w multiplies the state, u the input"),
+    "bias missing": dict.fromkeys(_STEP, "the bias b is missing"),
+    "off by one in time": dict.fromkeys(_FORWARD, "store the state AFTER reading x[0] (off by one in time)"),
+    "integer state array for integer inputs": {"test-neuron-forward-edges": "an integer x gave an integer hs"},
+    "plain fixed-point iteration": {"test-fixed-point-hard": "plain iteration cannot converge"},
+    "bisection with its sign test flipped": dict.fromkeys(("test-fixed-point-stable", "test-fixed-point-hard"),
+                                                          "your bisection keeps the half where g does NOT change sign"),
+    "|w| < 1 instead of the slope at h*": {"test-iteration-converges": "Use the slope w (1 - h*^2), not w alone"},
 }
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
@@ -91,3 +95,23 @@ def iteration_converges(w, h_star):
     return slope_squared < 1
 ''',
 }
+
+
+# Every mutant is graded with every tampering (tests/grading/test_a01_tampering.py), and with a01's own: the issue's
+# example, generalised: torch's RNNCell and RNN compute what the student's functions compute, so a reference built
+# from them in the student's kernel agrees with the mistake.
+TAMPERING_MUTANTS = list(WRONG)
+TAMPERING = {"torch patched to agree": '''
+import torch as _torch
+def _cell_forward(self, x, h=None):
+    h_new, _ = neuron_step(x.detach().numpy()[:, 0], h.detach().numpy()[:, 0], self.weight_hh.item(),
+                           self.weight_ih.item(), self.bias_ih.item(), 1.0, 0.0)
+    return _torch.tensor(np.asarray(h_new, dtype=float))[:, None]
+def _rnn_forward(self, x, h0=None):
+    hs, _ = neuron_forward(x.detach().numpy()[:, :, 0], h0.detach().numpy()[0, :, 0], self.weight_hh_l0.item(),
+                           self.weight_ih_l0.item(), self.bias_ih_l0.item(), 1.0, 0.0)
+    out = _torch.tensor(np.asarray(hs, dtype=float))[:, :, None]
+    return out, out[-1:]
+_torch.nn.RNNCell.forward = _cell_forward
+_torch.nn.RNN.forward = _rnn_forward
+'''}

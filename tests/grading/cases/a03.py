@@ -125,3 +125,11 @@ ALTERNATIVE = {
             "weight_ih": da.T @ cache.x.reshape(T * B, D), "weight_hh": da.T @ h_prevs.reshape(T * B, H),
             "bias_ih": da.sum(axis=0), "bias_hh": da.sum(axis=0)}''',
 }
+
+
+# Graded alone and with every tampering of tests/grading/tampering.py: one mutant per function of the assignment.
+TAMPERING_MUTANTS = [
+    "perturbs a copy of x",
+    "tanh derivative with the wrong sign",
+    "h0 read as hs[-1] at step 0",
+]

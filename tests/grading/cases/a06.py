@@ -125,3 +125,11 @@ def lstm_step_backward(dh, dc, x, h_prev, c_prev, params):
             "weight_hh": np.einsum("bg,bh->gh", da, h_prev), "bias_ih": np.sum(da, axis=0), "bias_hh": np.sum(da, axis=0)}
 ''',
 }
+
+
+# Graded alone and with every tampering of tests/grading/tampering.py: one mutant per function of the assignment.
+TAMPERING_MUTANTS = [
+    "LSTM gate order i, f, o, g",
+    "GRU with z and 1 - z swapped",
+    "backward: forget gate derivative with the wrong sign",
+]
