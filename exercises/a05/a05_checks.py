@@ -9,10 +9,11 @@ Validate works on your own machine. A hint is given only once its cause is estab
 the suspected mistake would give and names it only if your numbers match. When your work is graded, the judging
 happens again outside your notebook, with the instructor's copy of this file.
 
-Part 3 trains a model. What the judge can check from records: the chunks, states and losses of a small run (each
+Part 3 trains a model. What the judge checks from records: the chunks, states and losses of a small run (each
 input compared with the chunk it should be, each state with the one before it), the first loss of the graded run
-(which is the same for every correct loop), and the held-out loss, which the judge computes itself from the
-trained model's weights. The rest of the graded run's losses are numbers your kernel reported.
+(the same for every correct loop), and, from the trained model's weights, its loss on the last chunks it trained on
+and on the held-out text, which the judge computes itself. What it cannot check: that the weights came from your
+train_char_lm rather than from another correct loop in the same notebook.
 """
 
 from __future__ import annotations
@@ -675,17 +676,16 @@ def trained_lm(fn):
     return model, decode(record["returned"])
 
 
-def produce_train_loss(fn, case):
-    return graded_run(fn)[1]
-
-
-def produce_train_heldout(fn, case):
+def produce_graded_run(fn, case):
     """The graded run's losses and its model's weights, each tensor as base64 of its float32 bytes (exact, and a
     quarter of the size of a list of numbers)."""
     model, record = graded_run(fn)
     weights = {name: {"shape": list(p.shape), "float32": base64.b64encode(
         p.detach().float().contiguous().numpy().tobytes()).decode("ascii")} for name, p in model.state_dict().items()}
     return {**record, "weights": weights}
+
+
+produce_train_loss = produce_train_heldout = produce_graded_run
 
 
 def _first_loss(case, fed="inputs") -> float:
@@ -742,13 +742,44 @@ def judge_train_loss(case, record, reference):
             "reshaped to (t * B,)?"))
     late = float(np.mean(losses[-10:]))
     if late < TRAIN_LIMIT:
-        return
+        measured = _late_loss(_model_from(_weights(record)), case)
+        if measured < TRAIN_LIMIT:
+            return
+        raise AssertionError(
+            f"your losses say the training loss fell to {late:.3f} nats per character (mean of the last 10), but the "
+            f"trained model scores {measured:.3f} on those 10 chunks: the losses returned are not those of the "
+            f"model that was trained")
     hint = ""
     if late > losses[0]:
         hint = (": the loss went UP. Did you forget optimizer.zero_grad()? Without it backward() adds every new "
                 "gradient to all the old ones, and the steps grow out of control")
     raise AssertionError(f"after 120 updates the training loss is {late:.3f} nats per character (mean of the last 10), "
                          f"expected well below {TRAIN_LIMIT} (a correct loop reaches about 1.5)" + hint)
+
+
+def _weights(record):
+    if not isinstance(record, dict) or "weights" not in record:
+        raise AssertionError("train_char_lm: no trained model in the record")
+    return record["weights"]
+
+
+def _late_loss(model, case) -> float:
+    """The trained model's mean loss on the graded run's last 10 chunks, the state carried from the start of their
+    pass: what the last 10 losses measured, with the final weights instead of the weights of each step."""
+    import torch
+    import torch.nn.functional as F
+
+    data, seq_len, n = torch.from_numpy(case["data"]), case["seq_len"], case["n_updates"]
+    starts = _schedule(len(data), seq_len, n)
+    first = max(k for k, i in enumerate(starts[:n - 10 + 1]) if i == 0)  # the pass that holds the last 10 chunks
+    losses, state = [], None
+    with torch.no_grad():
+        for k in range(first, n):
+            i = starts[k]
+            t = min(seq_len, len(data) - 1 - i)
+            logits, state = model(data[i:i + t], state)  # (t, B, V)
+            losses.append(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), data[i + 1:i + 1 + t].reshape(-1)))
+    return float(torch.stack(losses[-10:]).mean())
 
 
 def _model_from(weights):
@@ -795,9 +826,7 @@ def heldout_loss(model, data, seq_len=64, copy=False) -> float:
 
 def judge_train_heldout(case, record, reference):
     losses = _graded_losses(record)
-    if not isinstance(record, dict) or "weights" not in record:
-        raise AssertionError("train_char_lm: no trained model in the record")
-    model = _model_from(record["weights"])
+    model = _model_from(_weights(record))
     _, _, val_data, more_data = corpus()
     data, limit = (val_data, HELDOUT_LIMIT) if case["heldout"] == "val" else (more_data, MORE_LIMIT)
     loss = heldout_loss(model, data)

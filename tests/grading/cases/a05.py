@@ -121,9 +121,23 @@ FAILURES = {
         cell: "that is the SUM over the chunk's characters; take the mean" for cell in ("test-train-chunks",
                                                                                         "test-train-loss")},
 }
-# One mutant per function, graded alone and with each generic tampering (tests/grading/test_tampering.py).
+# One mutant per function, graded alone and with each tampering (tests/grading/tampering.py).
 TAMPERING_MUTANTS = ["logits multiplied by the temperature", "2 ** cross-entropy in nats",
-                     "state not carried between chunks"]
+                     "optimizer.zero_grad forgotten"]
+# Tampering written for a05: the graded run's losses, which the student's kernel reports, forged to those of a
+# correct loop (the right first loss, then falling to 1.5); the judge measures the trained model itself.
+TAMPERING = {
+    "graded run's losses forged": '''
+import sys as _sys
+_checks = _sys.modules["{checks}"]
+_real_run = _checks.graded_run
+def _forged_run(fn):
+    model, record = _real_run(fn)
+    first = _checks._first_loss(_checks.cases_train_loss(None)[0])
+    return model, {**record, "returned": _checks.encode([first] + [1.5] * 119), "error": None, "modified": []}
+_checks.graded_run = _forged_run
+''',
+}
 
 # A correct solution written differently (e.g. a loop instead of vectorised, einsum instead of @), for EVERY
 # answer cell, which must score full marks.
