@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from rnnlib.checking import call, decode, encode, returned
+from rnnlib.checking import Opaque, call, decode, encode, returned
 
 PASSED = {
     "sample_greedy": "sample_with_temperature: the visible checks pass",
@@ -83,6 +83,8 @@ def _is_tensor(value) -> bool:
 def _describe(value) -> str:
     if _is_tensor(value):
         return f"a torch tensor of dtype {value['dtype']} and shape {tuple(value['shape'])}"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}"
     return f"{type(value).__name__} {value!r}"[:120]
 
 
