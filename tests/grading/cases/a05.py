@@ -121,9 +121,9 @@ FAILURES = {
         cell: "that is the SUM over the chunk's characters; take the mean" for cell in ("test-train-chunks",
                                                                                         "test-train-loss")},
 }
-# One mutant per function, graded alone and with each tampering (tests/grading/tampering.py).
-TAMPERING_MUTANTS = ["logits multiplied by the temperature", "2 ** cross-entropy in nats",
-                     "optimizer.zero_grad forgotten"]
+# Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
+# grades every WRONG mutant so).
+TAMPERING_MUTANTS = ["optimizer.zero_grad forgotten"]
 # Tampering written for a05: the graded run's losses, which the student's kernel reports, forged to those of a
 # correct loop (the right first loss, then falling to 1.5); the judge measures the trained model itself.
 TAMPERING = {
