@@ -103,7 +103,8 @@ class KernelClock:
     """
 
     def __init__(self):
-        self.seen: dict[int, float] = {}
+        self.seen: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds at the last sample
+        self.reported: dict[tuple[int, int], float] = {}
         self.lock = threading.Lock()
         threading.Thread(target=self._run, daemon=True).start()
 
@@ -136,9 +137,9 @@ class KernelClock:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+            process = (pid, int(fields[19]))  # the start time tells a reused pid from the process before
             with self.lock:
-                self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+                self.seen[process] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
     def _run(self) -> None:
         while True:
@@ -149,7 +150,8 @@ class KernelClock:
         """The kernels' CPU seconds since the last call."""
         self._sample()
         with self.lock:
-            total, self.seen = sum(self.seen.values()), {}
+            total = sum(cpu - self.reported.get(process, 0.0) for process, cpu in self.seen.items())
+            self.reported = dict(self.seen)
         return total
 
 
@@ -159,19 +161,34 @@ def own_cpu() -> float:
                                                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 
-def serve(assignment: str, options: list[str]) -> int:
-    """One worker: start nbgrader once, then grade each student asked for on stdin, answering on stdout."""
-    start, cpu_start = time.monotonic(), own_cpu()
-    answers = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # anything printed by the libraries goes to the worker's log, not into the answers
+def start_grader(assignment: str, options: list[str]):
+    """nbgrader's ``autograde`` app as ``nbgrader autograde ASSIGNMENT [options]`` sets it up, without grading.
+
+    One change: a kernel is stopped at once when its notebook is done instead of being asked to exit (a
+    graceful exit runs the student's atexit hooks and unloads torch: about 0.7 CPU seconds of a01's 2.8 per
+    student, for nothing, since every output has arrived by then).
+    """
     from nbgrader.apps.nbgraderapp import NbGraderApp
-    from nbgrader.converters import Autograde
-    from nbgrader.converters.base import NbGraderException
+    from traitlets.config import Config
 
     app = NbGraderApp.instance()
     app.initialize(["autograde", assignment, *options])
     grader = app.subapp
     grader.coursedir.assignment_id = assignment
+    if "shutdown_kernel" not in grader.config.get("NotebookClient", {}):
+        grader.update_config(Config({"NotebookClient": {"shutdown_kernel": "immediate"}}))
+    return grader
+
+
+def serve(assignment: str, options: list[str]) -> int:
+    """One worker: start nbgrader once, then grade each student asked for on stdin, answering on stdout."""
+    start, cpu_start = time.monotonic(), own_cpu()
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything printed by the libraries goes to the worker's log, not into the answers
+    from nbgrader.converters import Autograde
+    from nbgrader.converters.base import NbGraderException
+
+    grader = start_grader(assignment, options)
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
     handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
