@@ -7,9 +7,16 @@ made-up students: the case file's submissions (correct, unanswered, each wrong m
 deleted, tests neutered), repeated in turn. The endless loop of the grader proofs is left out: each one costs a
 cell timeout of waiting, which would measure the timeout, not the grader. The class is graded with
 ``safe_autograde.py --force`` (what ``make autograde`` runs: backup, sandbox, check) in one ``nbgrader
-autograde`` call ("serial") and with ``--jobs J`` for each J, on each gradebook. Printed per run: wall seconds,
-students per minute, the speed-up over the serial run on the same gradebook, and the load average at the end
-(other work on the machine slows the wall times down: compare runs made under the same load).
+autograde`` call ("serial", unless ``--no-serial``) and with ``--jobs J`` for each J, on each gradebook. Printed
+per run: wall seconds, students per minute, the speed-up over the first run on the same gradebook, the load
+average at its start and end, and, for ``--jobs`` runs, the CPU seconds per student (grader and sandbox kernel)
+and per worker start-up that the workers report. Other work on the machine slows the wall times down but not the
+CPU seconds, so "idle s" estimates the wall time on an idle machine: all the CPU seconds spread over
+min(J, cores) cores.
+
+    python tests/bench_grading.py --profile 5 [--assignments a01]
+
+instead shows where one student's time goes (start-up, then each phase: wall, grader CPU, kernel CPU).
 """
 
 from __future__ import annotations
@@ -49,17 +56,25 @@ def class_of(case: harness.Case, release: nbformat.NotebookNode, size: int) -> d
     return {f"s{i:03d}-{kinds[i % len(kinds)][0]}": kinds[i % len(kinds)][1] for i in range(size)}
 
 
-def grade(course: harness.Course, jobs: int | None) -> float:
-    """Wall seconds of one run."""
+def grade(course: harness.Course, jobs: int | None, students: int) -> dict:
+    """One run: wall seconds and, with workers, CPU seconds per student and per worker start-up."""
     args = [sys.executable, str(SAFE_AUTOGRADE), course.case.assignment, "--force"]
     if jobs is not None:
         args.append(f"--jobs={jobs}")
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=course.root, env=course.env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    result = {"seconds": time.perf_counter() - start}
     if proc.returncode not in (0, 1):
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return seconds
+    if jobs is not None:
+        graded = re.search(r"^autograded (\d+)/(\d+) ", proc.stdout, re.M)
+        if not graded or int(graded.group(2)) != students:
+            raise RuntimeError("not every student was graded:\n" + proc.stdout[-3000:])
+        cpu = re.search(r"CPU seconds per student: ([\d.]+) .*worker start-up: ([\d.]+) CPU s each, (\d+) worker",
+                        proc.stdout)
+        if cpu:
+            result.update(cpu=float(cpu.group(1)), startup=float(cpu.group(2)), workers=int(cpu.group(3)))
+    return result
 
 
 def profile_worker(assignment: str, students: list[str]) -> None:
@@ -170,7 +185,7 @@ def main() -> None:
     jobs_values = sorted({int(j) for j in args.jobs.split(",")})
     print(f"{os.cpu_count()} cores; {args.students} students per class; load average {os.getloadavg()[0]:.1f}")
     print(f"{'assignment':10} {'gradebook':9} {'run':8} {'seconds':>8} {'students/min':>12} {'speed-up':>8} "
-          f"{'load':>5}")
+          f"{'load':>9} {'CPU s/student':>13} {'start-up':>8} {'idle s':>6}")
     for assignment in args.assignments.split(","):
         case = harness.load_case(assignment)
         for db in args.db.split(","):
@@ -191,11 +206,18 @@ def main() -> None:
                 runs = ([None] if not args.no_serial else []) + jobs_values
                 reference = None
                 for jobs in runs:
-                    seconds = grade(course, jobs)
+                    load = os.getloadavg()[0]
+                    run = grade(course, jobs, args.students)
+                    seconds = run["seconds"]
                     reference = reference or seconds
                     label = "serial" if jobs is None else f"JOBS={jobs}"
+                    cpu = idle = ""
+                    if "cpu" in run:
+                        total = args.students * run["cpu"] + run["workers"] * run["startup"]
+                        cpu = f"{run['cpu']:13.2f} {run['startup']:8.2f}"
+                        idle = f"{total / min(jobs, os.cpu_count()):6.0f}"
                     print(f"{assignment:10} {db:9} {label:8} {seconds:8.0f} {60 * args.students / seconds:12.1f} "
-                          f"{reference / seconds:8.2f} {os.getloadavg()[0]:5.1f}",
+                          f"{reference / seconds:8.2f} {load:4.1f}-{os.getloadavg()[0]:4.1f} {cpu:>22} {idle:>6}",
                           flush=True)
 
 
