@@ -252,12 +252,16 @@ class Worker:
         self.proc.stdin.flush()
 
     def answer(self, timeout: float) -> dict | None:
-        """The answer to the last request; None if the worker died; raises queue.Empty after ``timeout``."""
+        """The answer to the last request; None if the worker died; raises queue.Empty after ``timeout``.
+
+        A new worker's start-up does not count: the clock starts again when the worker says it is ready.
+        """
         deadline = time.monotonic() + timeout
         while True:
             answer = self.answers.get(timeout=max(0.0, deadline - time.monotonic()))
             if answer is not None and answer.get("ready"):
                 self.ready = answer
+                deadline = time.monotonic() + timeout
                 continue
             return answer
 

@@ -246,7 +246,8 @@ def student_timeout(tmp_path_factory, case):
     return course, status, out, err, results(course), seconds, leftovers
 
 
-STUDENT_TIMEOUT = 60
+# Longer than an ordinary a01 student takes on a loaded 2-core machine (up to about 40 s wall at load 20).
+STUDENT_TIMEOUT = 90
 
 
 def _read(path: Path) -> str:
@@ -260,7 +261,7 @@ def test_a_student_past_the_timeout_costs_only_itself(serial, student_timeout):
     course, status, out, err, got, seconds, leftovers = student_timeout
     assert re.search(rf"^\[\d+/4\] infinite-loop: FAILED: still running after {STUDENT_TIMEOUT} s, stopped", out,
                      re.M), out[-3000:] + err[-3000:]
-    assert "failed: infinite-loop" in out and status == 1
+    assert re.search(r"failed: infinite-loop$", out, re.M) and status == 1, out[-3000:]
     for student in got:
         if student != "infinite-loop":
             assert got[student] == serial[2][student], student
