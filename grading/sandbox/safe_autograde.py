@@ -7,8 +7,9 @@ Usage, from the course root (``make autograde A=a01 [JOBS=4]`` runs this)::
 1. The gradebook (nbgrader's ``db_url``: SQLite by default, or PostgreSQL) is backed up to
    ``gradebook-backups/``: SQLite's online backup (``gradebook-<time>.db``) or ``pg_dump`` (``.pgdump``).
 2. ``nbgrader autograde`` runs; nbgrader_config.py puts every submission in the sandbox kernel. With
-   ``--jobs N`` the students are graded by N workers at once (parallel_autograde.py), each student in an
-   ``nbgrader autograde --student`` process of its own; progress and failed students are printed.
+   ``--jobs N`` the students are graded by N workers at once (parallel_autograde.py), long-lived processes that
+   each start nbgrader once and grade one student after another, each in a fresh sandbox kernel; progress, failed
+   students and the CPU seconds per student are printed.
    ``--shard K/M`` grades only the K-th of every M students, so that M machines sharing the course folder and
    a PostgreSQL gradebook grade one class together (book/guide_hub.md).
 3. The gradebook is checked: its integrity (SQLite's integrity check; PostgreSQL: reachable, nbgrader's tables),
@@ -130,7 +131,7 @@ def main(argv: list[str], root: Path | None = None) -> int:
     if jobs is None:
         status = grade_in_one_call(root, assignment, options, env, nbgrader)
     else:
-        pool = Pool(root, assignment, mine, options, jobs=jobs, db_url=db_url, nbgrader=nbgrader, env=env,
+        pool = Pool(root, assignment, mine, options, jobs=jobs, db_url=db_url, env=env,
                     student_timeout=student_timeout)
         try:
             status = int(any(not o.ok for o in pool.run()))

@@ -6,6 +6,9 @@ notebook file that is not JSON at all. The same class is graded twice, in two te
 same release: serially (one ``nbgrader autograde`` call, what ``make autograde`` did before) and by
 ``safe_autograde.py --jobs 2``, during which the test kills one worker's nbgrader process with SIGKILL, as the
 out-of-memory killer or an impatient admin would. Every grade, comment and error output must be the same.
+The workers are long-lived (one nbgrader start-up each, then student after student): the looping student holds
+up only its own worker while the other goes on, and a student still running at ``--student-timeout`` has its
+worker killed and is reported failed, the others graded as usual.
 A third course grades the class into PostgreSQL (tests/grading/pgcluster.py) from two processes at once,
 ``--shard 1/2`` and ``--shard 2/2``, as two grading machines sharing the gradebook would: the same grades again.
 """
@@ -210,3 +213,59 @@ def test_two_grading_machines_sharing_postgres_equal_serial_sqlite(serial, two_m
     assert sorted(statuses) == [0, 1], logs[-4000:]  # the shard with the corrupt notebook reports it
     for out, err in outputs:
         assert ".pgdump" in out and "gradebook checked" in out, out[-2000:] + err[-2000:]
+
+
+def test_a_looping_student_holds_up_only_its_own_worker(parallel):
+    """While the endless loop runs into its cell timeout, the other worker goes on grading other students."""
+    course, status, out, err, got, _ = parallel
+    lines = out.splitlines()
+    begin = next(i for i, line in enumerate(lines) if re.match(r"\s+started infinite-loop ", line))
+    end = next(i for i, line in enumerate(lines) if re.match(r"\[\d+/\d+\] infinite-loop: graded", line))
+    others = [line for line in lines[begin:end] if re.match(r"\[\d+/\d+\] (?!infinite-loop)\S+: ", line)]
+    assert others, "no other student was graded while the loop ran:\n" + out[-3000:]
+    # One nbgrader start-up per worker, not per student: at most the two workers and the victim's replacement.
+    pids = set(re.findall(r"^\s+started \S+ \(worker \d+, pid (\d+)\)", out, re.M))
+    assert len(pids) <= 3, sorted(pids)
+
+
+@pytest.fixture(scope="module")
+def student_timeout(tmp_path_factory, case):
+    """A loop that outlasts --student-timeout (its cell timeout is longer), beside three ordinary students."""
+    root = tmp_path_factory.mktemp("timeout")
+    course = harness.Course(root, case, "c.Execute.timeout = 600")
+    generate = course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
+    assert generate.returncode == 0, generate.stderr[-3000:]
+    release = nbformat.read(course.release_path, as_version=4)
+    subs = class_of(case, release)
+    for student in ("infinite-loop", "solution", "release", next(s for s in subs if s.startswith("wrong-"))):
+        course.submit(student, subs[student])
+    start = time.monotonic()
+    status, out, err = run_parallel(course, 2, extra=(f"--student-timeout={STUDENT_TIMEOUT}",))
+    seconds = time.monotonic() - start
+    leftovers = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(root) in _read(p)]
+    return course, status, out, err, results(course), seconds, leftovers
+
+
+# Longer than an ordinary a01 student takes on a loaded 2-core machine (up to about 40 s wall at load 20).
+STUDENT_TIMEOUT = 90
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_a_student_past_the_timeout_costs_only_itself(serial, student_timeout):
+    course, status, out, err, got, seconds, leftovers = student_timeout
+    assert re.search(rf"^\[\d+/4\] infinite-loop: FAILED: still running after {STUDENT_TIMEOUT} s, stopped", out,
+                     re.M), out[-3000:] + err[-3000:]
+    assert re.search(r"failed: infinite-loop$", out, re.M) and status == 1, out[-3000:]
+    for student in got:
+        if student != "infinite-loop":
+            assert got[student] == serial[2][student], student
+    assert len([s for s in got if s != "infinite-loop"]) == 3, sorted(got)
+    assert "gradebook checked" in out
+    assert not leftovers, "the stopped worker left processes behind: " + ", ".join(_read(p)[:200] for p in leftovers)
+    assert seconds < STUDENT_TIMEOUT + 300, seconds
