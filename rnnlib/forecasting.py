@@ -1,10 +1,10 @@
 r"""Evaluating forecasts honestly: rolling origins, the naive baselines, MAE and MASE, and empirical intervals.
 
-Symbols: L length of a series, T input window, K forecast horizon, N forecast origins, m seasonal period.
+Symbols: L length of a series, T input window, J forecast horizon, N forecast origins, m seasonal period.
 
-A forecast is made at an **origin** o, knowing ``series[:o]``, for the K values ``series[o : o + K]``. Evaluating
-at many consecutive origins of a held-out period (a *rolling origin*) gives N forecasts of K steps each, as arrays
-(N, K); column h-1 holds the h-step-ahead forecasts. The model is fitted once on the training period and then only
+A forecast is made at an **origin** o, knowing ``series[:o]``, for the J values ``series[o : o + J]``. Evaluating
+at many consecutive origins of a held-out period (a *rolling origin*) gives N forecasts of J steps each, as arrays
+(N, J); column j-1 holds the j-step-ahead forecasts. The model is fitted once on the training period and then only
 reads the data up to each origin.
 
 The mean absolute scaled error of :func:`mase` divides the forecast's MAE by the in-sample MAE of the one-step
@@ -33,22 +33,22 @@ def _array(name, a, ndim) -> np.ndarray:
     return a
 
 
-def _check_origins(series, origins, K, lookback=1):
-    """Origins as int64 (N,), each with ``lookback`` values before it and K (may be 0) after it in the series."""
+def _check_origins(series, origins, J, lookback=1):
+    """Origins as int64 (N,), each with ``lookback`` values before it and J (may be 0) after it in the series."""
     origins = np.asarray(origins)
     if origins.ndim != 1 or len(origins) == 0 or not np.issubdtype(origins.dtype, np.integer):
         raise ValueError(f"origins must be a non-empty 1-D array of ints, got {origins!r}")
     lo, hi = int(origins.min()), int(origins.max())
-    if lo < lookback or hi + K > len(series):
-        raise ValueError(f"origins must lie in [{lookback}, {len(series) - K}] so that {lookback} value(s) come "
-                         f"before each and K={K} after it in a series of length {len(series)}; got {lo}..{hi}")
+    if lo < lookback or hi + J > len(series):
+        raise ValueError(f"origins must lie in [{lookback}, {len(series) - J}] so that {lookback} value(s) come "
+                         f"before each and J={J} after it in a series of length {len(series)}; got {lo}..{hi}")
     return origins.astype(np.int64)
 
 
-def origin_windows(series, origins, T, K):
-    """The input window and the K true values of each forecast origin.
+def origin_windows(series, origins, T, J):
+    """The input window and the J true values of each forecast origin.
 
-    Origin o reads ``series[o - T : o]`` and is scored on ``series[o : o + K]``. The input may reach back
+    Origin o reads ``series[o - T : o]`` and is scored on ``series[o : o + J]``. The input may reach back
     before the held-out period: at time o everything earlier is known.
 
     Parameters
@@ -56,50 +56,50 @@ def origin_windows(series, origins, T, K):
     series : array_like, shape (L,)
         The whole series (already scaled if the model reads scaled values).
     origins : array_like of int, shape (N,)
-        Forecast origins, each in ``[T, L - K]``.
-    T, K : int
+        Forecast origins, each in ``[T, L - J]``.
+    T, J : int
         Input window and horizon.
 
     Returns
     -------
     inputs : ndarray, shape (T, N, 1)
         float32, time-major, as :func:`rnnlib.data.series.make_windows` returns them.
-    targets : ndarray, shape (N, K)
+    targets : ndarray, shape (N, J)
         float64.
     """
     series = _array("series", series, 1)
-    T, K = check_int("T", T, 1), check_int("K", K, 1)
-    origins = _check_origins(series, origins, K, lookback=T)
+    T, J = check_int("T", T, 1), check_int("J", J, 1)
+    origins = _check_origins(series, origins, J, lookback=T)
     inputs = series[origins[None, :] + np.arange(-T, 0)[:, None]]  # (T, N)
-    targets = series[origins[:, None] + np.arange(K)[None, :]]  # (N, K)
+    targets = series[origins[:, None] + np.arange(J)[None, :]]  # (N, J)
     return inputs[:, :, None].astype(np.float32), targets
 
 
-def seasonal_naive(series, origins, K, m=1):
+def seasonal_naive(series, origins, J, m=1):
     """Repeat the last observed season: the forecast of ``series[o + j]`` is ``series[o + j - m * (j // m + 1)]``.
 
-    With m = 1 this is the naive forecast, the last value repeated K times.
+    With m = 1 this is the naive forecast, the last value repeated J times.
 
     Parameters
     ----------
     series : array_like, shape (L,)
     origins : array_like of int, shape (N,)
         Forecast origins, each in ``[m, L]``.
-    K : int
+    J : int
         Horizon.
     m : int
         Seasonal period, >= 1.
 
     Returns
     -------
-    ndarray, shape (N, K)
+    ndarray, shape (N, J)
         Forecasts; they use only ``series[:o]`` for origin o.
     """
     series = _array("series", series, 1)
-    K, m = check_int("K", K, 1), check_int("m", m, 1)
+    J, m = check_int("J", J, 1), check_int("m", m, 1)
     origins = _check_origins(series, origins, 0, lookback=m)  # the forecast may run past the series' end
-    j = np.arange(K)
-    return series[origins[:, None] + (j - m * (j // m + 1))[None, :]]  # (N, K)
+    j = np.arange(J)
+    return series[origins[:, None] + (j - m * (j // m + 1))[None, :]]  # (N, J)
 
 
 def mae(y, y_hat) -> float:
@@ -159,20 +159,20 @@ def residual_intervals(residuals, level=0.8):
 
     Parameters
     ----------
-    residuals : array_like, shape (N, K)
+    residuals : array_like, shape (N, J)
         ``y - y_hat`` at N validation origins.
     level : float
         Nominal coverage, in (0, 1).
 
     Returns
     -------
-    lower, upper : ndarray, shape (K,)
-        Add them to a forecast (N', K) to get its interval.
+    lower, upper : ndarray, shape (J,)
+        Add them to a forecast (N', J) to get its interval.
     """
     residuals = _array("residuals", residuals, 2)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    lower, upper = np.quantile(residuals, [(1 - level) / 2, (1 + level) / 2], axis=0)  # (K,) each
+    lower, upper = np.quantile(residuals, [(1 - level) / 2, (1 + level) / 2], axis=0)  # (J,) each
     return lower, upper
 
 

@@ -15,6 +15,10 @@ loss. That one contract lets classifiers, taggers, regressors, language models a
 
 Metrics follow the same idea: ``fn(model, batch) -> (value_sum, count)``, summed over the validation loader and
 reported as ``sum(value_sum) / sum(count)`` (for accuracy: correct predictions and predictions made).
+
+Randomness is explicit: a ``DataLoader`` shuffles with its own ``generator=``, and draws that torch offers no
+generator argument for (dropout masks) come from the generator given to :func:`fit` or to
+:func:`global_rng_from`, never from a global seed the caller has to set.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,7 +67,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, optimiz
         epochs: int, val_loader: Iterable | None = None, metrics: Mapping[str, MetricFn] | None = None,
         clip_norm: float | None = None, clip_value: float | None = None, scheduler=None,
         early_stopping: int | None = None, quiet: bool = False, batch_fn: Callable | None = None,
-        max_seconds: float | None = None) -> History:
+        max_seconds: float | None = None, generator: torch.Generator | None = None) -> History:
     """Train ``model`` for up to ``epochs`` passes over ``train_loader``, validating after each.
 
     Parameters
@@ -99,11 +104,19 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, optimiz
         move tensors to a device or transpose a batch-first ``DataLoader`` batch to time-major).
     max_seconds : float, optional
         Time budget: stop after the first epoch at which the summed ``History.epoch_seconds`` reaches it.
+    generator : torch.Generator, optional
+        Source of the draws made during training that take no generator argument, such as dropout masks: the
+        loop runs under :func:`global_rng_from`, so two calls with equal generators train identically and the
+        caller's global RNG is left as it was. Without it those draws come from torch's global RNG.
 
     Returns
     -------
     History
     """
+    if generator is not None:
+        with global_rng_from(generator):
+            return fit(model, train_loader, loss_fn, optimizer, epochs, val_loader, metrics, clip_norm, clip_value,
+                       scheduler, early_stopping, quiet, batch_fn, max_seconds)
     _check_fit_args(epochs, val_loader, metrics, clip_norm, clip_value, early_stopping, max_seconds)
     metrics = dict(metrics or {})
     history = History(metrics={name: [] for name in metrics})
@@ -152,6 +165,38 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, optimiz
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+@contextmanager
+def global_rng_from(generator: torch.Generator) -> Iterator[torch.Generator]:
+    """Make torch's global CPU RNG draw from ``generator`` inside the block, and leave it untouched outside.
+
+    The one way in rnnlib to make random draws that torch gives no ``generator`` argument reproducible, such as
+    the dropout masks of ``nn.Dropout`` and of ``nn.GRU(..., dropout=p)``: inside the block the global RNG
+    continues from ``generator``'s state; on leaving, ``generator`` keeps the state the draws reached (as if the
+    draws had taken it as their argument) and the global RNG gets back the state it had before the block.
+    Since ``torch.Generator().manual_seed(s)`` starts where ``torch.manual_seed(s)`` would, a block run with it
+    draws the numbers a global ``torch.manual_seed(s)`` would have.
+
+    Parameters
+    ----------
+    generator : torch.Generator
+        A CPU generator; advanced by what the block draws.
+
+    Yields
+    ------
+    torch.Generator
+        ``generator`` itself.
+    """
+    if not isinstance(generator, torch.Generator) or generator.device.type != "cpu":
+        raise ValueError(f"generator must be a CPU torch.Generator, got {generator!r}")
+    saved = torch.get_rng_state()
+    torch.set_rng_state(generator.get_state())
+    try:
+        yield generator
+    finally:
+        generator.set_state(torch.get_rng_state())
+        torch.set_rng_state(saved)
 
 
 def evaluate(model: torch.nn.Module, loader: Iterable, loss_fn: LossFn, metrics: Mapping[str, MetricFn] | None = None,

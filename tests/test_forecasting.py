@@ -15,7 +15,7 @@ from rnnlib.forecasting import (
 
 
 def test_origin_windows_hand_checked():
-    inputs, targets = origin_windows(np.arange(10.0), [3, 7], T=3, K=2)
+    inputs, targets = origin_windows(np.arange(10.0), [3, 7], T=3, J=2)
     assert inputs.shape == (3, 2, 1) and inputs.dtype == np.float32 and targets.shape == (2, 2)
     np.testing.assert_array_equal(inputs[:, :, 0], [[0, 4], [1, 5], [2, 6]])
     np.testing.assert_array_equal(targets, [[3, 4], [7, 8]])
@@ -23,9 +23,9 @@ def test_origin_windows_hand_checked():
 
 def test_origin_windows_are_make_windows_at_consecutive_origins():
     series = np.random.default_rng(0).standard_normal(30)
-    T, K = 4, 3
-    inputs, targets = origin_windows(series, np.arange(T, len(series) - K + 1), T, K)
-    want_inputs, want_targets = make_windows(series, T, K)
+    T, J = 4, 3
+    inputs, targets = origin_windows(series, np.arange(T, len(series) - J + 1), T, J)
+    want_inputs, want_targets = make_windows(series, T, J)
     np.testing.assert_array_equal(inputs, want_inputs)
     np.testing.assert_allclose(targets, want_targets, rtol=1e-6)
 
@@ -33,28 +33,36 @@ def test_origin_windows_are_make_windows_at_consecutive_origins():
 @pytest.mark.parametrize("origins", [[2], [9], [], [[4]], [4.0]])
 def test_origins_out_of_range_or_malformed_are_refused(origins):
     with pytest.raises(ValueError, match="origins"):
-        origin_windows(np.arange(10.0), origins, T=3, K=2)
+        origin_windows(np.arange(10.0), origins, T=3, J=2)
+
+
+def test_horizon_errors_name_it_j_as_the_book_does():
+    # The book's notation writes the forecast horizon as J.
+    with pytest.raises(ValueError, match=r"J=2 after it"):
+        origin_windows(np.arange(10.0), [9], T=3, J=2)
+    with pytest.raises(ValueError, match=r"\bJ\b"):
+        seasonal_naive(np.arange(10.0), [5], J=0)
 
 
 def test_seasonal_naive_hand_checked():
     series = np.array([1.0, 2, 3, 4, 5, 6, 7])
     # m = 3, origin 6 (knows 1..6): the last season is 4, 5, 6, repeated.
-    np.testing.assert_array_equal(seasonal_naive(series, [6], K=5, m=3), [[4, 5, 6, 4, 5]])
-    # m = 1 is the naive forecast: the last value, K times.
-    np.testing.assert_array_equal(seasonal_naive(series, [3, 5], K=2, m=1), [[3, 3], [5, 5]])
+    np.testing.assert_array_equal(seasonal_naive(series, [6], J=5, m=3), [[4, 5, 6, 4, 5]])
+    # m = 1 is the naive forecast: the last value, J times.
+    np.testing.assert_array_equal(seasonal_naive(series, [3, 5], J=2, m=1), [[3, 3], [5, 5]])
     with pytest.raises(ValueError, match="origins"):
-        seasonal_naive(series, [2], K=1, m=3)
+        seasonal_naive(series, [2], J=1, m=3)
 
 
 def test_seasonal_naive_never_reads_at_or_after_the_origin():
     rng = np.random.default_rng(1)
     series = rng.standard_normal(40)
     origins = np.arange(12, 30)
-    before = seasonal_naive(series, origins, K=9, m=4)
+    before = seasonal_naive(series, origins, J=9, m=4)
     for i, o in enumerate(origins):
         changed = series.copy()
         changed[o:] = 1e6
-        np.testing.assert_array_equal(seasonal_naive(changed, [o], K=9, m=4)[0], before[i])
+        np.testing.assert_array_equal(seasonal_naive(changed, [o], J=9, m=4)[0], before[i])
 
 
 def test_mase_hand_checked():

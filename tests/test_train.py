@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from rnnlib.gradcheck import numerical_gradient, rel_error
-from rnnlib.train import History, confusion, count_parameters, evaluate, fit, hidden_grad_norms
+from rnnlib.models import init_like_torch
+from rnnlib.train import History, confusion, count_parameters, evaluate, fit, global_rng_from, hidden_grad_norms
 
 
 def regression_batches(rng, n_batches=4, B=8, D=3, scale=1.0):
@@ -193,6 +194,57 @@ def test_fit_restores_the_callers_mode(rng):
     model.eval()
     fit(model, regression_batches(rng), mse, torch.optim.SGD(model.parameters(), lr=0.0), epochs=1, quiet=True)
     assert not model.training
+
+
+def dropout_run(rng, generator, global_seed=None):
+    """Train a dropout network from fixed weights (the masks are its only randomness).
+
+    Returns its final weights and whether torch's global RNG state is the same after :func:`fit` as before it.
+    """
+    model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 1)).double()
+    init_like_torch(model, torch.Generator().manual_seed(0))
+    if global_seed is not None:
+        torch.manual_seed(global_seed)
+    before = torch.get_rng_state()
+    fit(model, regression_batches(rng), mse, torch.optim.SGD(model.parameters(), lr=0.05), epochs=3, quiet=True,
+        generator=generator)
+    return torch.cat([p.detach().flatten() for p in model.parameters()]), torch.equal(torch.get_rng_state(), before)
+
+
+def test_fit_with_a_generator_is_reproducible_and_leaves_the_global_rng_alone():
+    a, untouched = dropout_run(np.random.default_rng(0), torch.Generator().manual_seed(4))
+    assert untouched
+    b, untouched = dropout_run(np.random.default_rng(0), torch.Generator().manual_seed(4))
+    assert untouched and torch.equal(a, b)
+    # A different generator gives different masks, so the equality above is not vacuous.
+    assert not torch.equal(a, dropout_run(np.random.default_rng(0), torch.Generator().manual_seed(5))[0])
+
+
+def test_fit_with_a_generator_draws_what_a_global_seed_would_and_advances_it():
+    g = torch.Generator().manual_seed(4)
+    a, _ = dropout_run(np.random.default_rng(0), g)
+    assert not torch.equal(g.get_state(), torch.Generator().manual_seed(4).get_state())
+    b, untouched = dropout_run(np.random.default_rng(0), None, global_seed=4)
+    assert torch.equal(a, b) and not untouched
+
+
+def test_global_rng_from_restores_the_global_state_even_on_error():
+    torch.manual_seed(1)
+    before = torch.get_rng_state()
+    g = torch.Generator().manual_seed(9)
+    with global_rng_from(g) as same:
+        assert same is g
+        mask = torch.nn.functional.dropout(torch.ones(100), 0.5)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert not torch.equal(g.get_state(), torch.Generator().manual_seed(9).get_state())
+    with pytest.raises(RuntimeError, match="boom"), global_rng_from(torch.Generator().manual_seed(9)):
+        # A fresh generator with the same seed gives the same mask.
+        assert torch.equal(torch.nn.functional.dropout(torch.ones(100), 0.5), mask)
+        raise RuntimeError("boom")
+    assert torch.equal(torch.get_rng_state(), before)
+    with pytest.raises(ValueError, match="torch.Generator"):
+        with global_rng_from(0):
+            pass
 
 
 @pytest.mark.parametrize("kwargs, message", [

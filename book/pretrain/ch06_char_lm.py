@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 from rnnlib.data import Vocab, batchify, bptt_chunks, stdlib_corpus, train_val_split_text
 from rnnlib.models import CharLM, detach_state
+from rnnlib.train import global_rng_from
 
 HERE = Path(__file__).resolve().parent
 CHECKPOINT = HERE.parent / "checkpoints" / "ch06_char_lm"
@@ -85,7 +86,14 @@ def load_models(path=CHECKPOINT) -> tuple[dict, dict]:
 
 def train_one(cell, seed, train_data, val_data, V, args):
     """Train one model for args.updates updates; returns the model and its record."""
-    torch.manual_seed(seed)  # dropout draws from torch's global generator
+    # Dropout takes no generator argument: its masks come from a generator of their own through
+    # train.global_rng_from. The model is built under it too, so that the masks are the ones this script drew
+    # when it seeded torch globally with the seed (the committed checkpoint is still its output).
+    with global_rng_from(torch.Generator().manual_seed(seed)):
+        return _train_one(cell, seed, train_data, val_data, V, args)
+
+
+def _train_one(cell, seed, train_data, val_data, V, args):
     model = build(cell, V, args.hidden.get(cell), args.dropout, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     # Cosine decay to zero over the fixed number of updates: the last updates are small, so the final weights

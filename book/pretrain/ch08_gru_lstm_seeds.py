@@ -105,7 +105,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else CONFIG
     torch.set_num_threads(1)
-    torch.manual_seed(0)
 
     a = cfg["adding"]
     x, y = map(torch.from_numpy, adding_problem(a["n_train"], a["T"], seed=1))        # (T, N, 2), (N,)

@@ -24,7 +24,7 @@ import torch
 
 from rnnlib.data.speech import spoken_digits
 from rnnlib.models.ctc import CTCRecognizer, pad_features, pad_targets
-from rnnlib.train import fit
+from rnnlib.train import fit, global_rng_from
 
 OUT = Path(__file__).resolve().parents[1] / "checkpoints" / "speech_ctc.pt"
 V = 11  # blank + ten digits
@@ -65,12 +65,16 @@ def train_one(job):
     name, seed, epochs = job
     features, targets = _DATA["features"], _DATA["targets"]
     torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    model = CTCRecognizer(features[0].shape[1], V, **MODELS[name])
+    # The initial weights and the dropout masks come from the run's own generator, through
+    # train.global_rng_from, which starts where torch.manual_seed(seed) would: the committed checkpoint, made when
+    # this script seeded torch globally, is still its output.
+    rng = torch.Generator().manual_seed(seed)
+    with global_rng_from(rng):
+        model = CTCRecognizer(features[0].shape[1], V, **MODELS[name])
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs * 2 // 3), gamma=0.3)
     history = fit(model, Batches(features, targets, 32, seed), ctc_loss, optimizer, epochs, clip_norm=5.0,
-                  scheduler=scheduler, quiet=True)
+                  scheduler=scheduler, quiet=True, generator=rng)
     print(f"{name} seed {seed}: loss {history.train_loss[-1]:.3f} in {sum(history.epoch_seconds):.0f} s",
           flush=True)
     return {"state": {k: v.half() for k, v in model.state_dict().items()}, "train_loss": history.train_loss,
