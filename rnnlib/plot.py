@@ -239,7 +239,7 @@ def forecast(history_series, truth, prediction, split_index: int | None = None, 
     history_series : array, shape (N,)
         Observed values at times 0, ..., N-1.
     truth : array, shape (J,)
-        True values at times ``split_index``, ..., ``split_index + K - 1``.
+        True values at times ``split_index``, ..., ``split_index + J - 1``.
     prediction : array, shape (J,)
         Predicted values at the same times.
     split_index : int, optional

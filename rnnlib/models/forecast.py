@@ -1,4 +1,4 @@
-r"""Forecasting with a recurrent network: the next K values after a window, or the next value at every step.
+r"""Forecasting with a recurrent network: the next J values after a window, or the next value at every step.
 
 Shapes are time-major. Symbols: T time steps, B batch, D input features, H hidden units, J forecast horizon.
 """
@@ -14,7 +14,7 @@ from rnnlib.models.sequence import make_rnn
 
 
 class SequenceRegressor(nn.Module):
-    """Forecast real values: the next K values after a window, or the next value at every step.
+    """Forecast real values: the next J values after a window, or the next value at every step.
 
     Always reads forwards only: a backward direction would see the very values it is asked to predict.
 
@@ -27,7 +27,7 @@ class SequenceRegressor(nn.Module):
     out_features : int
         Features per predicted step (1 for a univariate series).
     horizon : int
-        K, steps predicted from the last state by :meth:`forward`. Must be 1 with ``per_step``.
+        J, steps predicted from the last state by :meth:`forward`. Must be 1 with ``per_step``.
     cell : {"rnn", "lstm", "gru"}
         Recurrent layer.
     num_layers : int
@@ -56,14 +56,14 @@ class SequenceRegressor(nn.Module):
         self.horizon, self.per_step = horizon, per_step
         self.rnn = make_rnn(cell, input_size, hidden_size, num_layers, False, dropout, nonlinearity)
         self.dropout = nn.Dropout(dropout)
-        # One linear map from a state to the next K values; the first of them is the one-step-ahead prediction.
+        # One linear map from a state to the next J values; the first of them is the one-step-ahead prediction.
         self.head = nn.Linear(hidden_size, horizon * out_features)
         if generator is not None:
             init_like_torch(self, generator)
 
     def _predict(self, out: torch.Tensor) -> torch.Tensor:
-        """Map states (..., H) to predictions (..., K, out_features)."""
-        y = self.head(self.dropout(out))  # (..., K out_features)
+        """Map states (..., H) to predictions (..., J, out_features)."""
+        y = self.head(self.dropout(out))  # (..., J * out_features)
         return y.view(*out.shape[:-1], self.horizon, self.out_features)
 
     def _check(self, x: torch.Tensor) -> None:
@@ -82,7 +82,7 @@ class SequenceRegressor(nn.Module):
         Returns
         -------
         Tensor, shape (B, J, out_features), or (T, B, out_features) with ``per_step``
-            The K values following step T-1; with ``per_step``, at each step t the prediction of the value
+            The J values following step T-1; with ``per_step``, at each step t the prediction of the value
             at t+1, made from steps 0..t only.
         """
         self._check(x)
@@ -94,7 +94,7 @@ class SequenceRegressor(nn.Module):
     def forecast(self, x: torch.Tensor, max_len: int) -> torch.Tensor:
         """Continue the series for ``max_len`` steps, feeding each prediction back in as the next input.
 
-        Uses the one-step-ahead prediction (the first of the K), so it needs ``D == out_features``: the model
+        Uses the one-step-ahead prediction (the first of the J), so it needs ``D == out_features``: the model
         must predict the very features it reads. Errors compound, which is the point of comparing this with
         :meth:`forward`. Gradients flow through it; wrap the call in ``torch.no_grad()`` to only plot.
 
