@@ -33,7 +33,10 @@ ASSIGNMENT = "a01"
 SAFE_AUTOGRADE = harness.ROOT / "grading" / "sandbox" / "safe_autograde.py"
 # A cell timeout short enough for a quick proof, long enough for a01's cells on a loaded 2-core machine.
 CONFIG = "c.Execute.timeout = 20\nc.SandboxedExecute.interrupt_grace = 5"
-VICTIM = "solution"  # the student whose worker is killed mid-run
+# The student whose worker is killed a few seconds after it starts: the solution, slowed down by a sleep, so that
+# the kill lands while that student is being graded on a quiet machine as on a loaded one.
+VICTIM = "slow-solution"
+SLOW = "import time\ntime.sleep(15)\n"
 CORRUPT = "not-a-notebook"
 CRASH = "import os\nos._exit(1)\n"
 PATCH = ("import numpy as np\nimport numpy.testing\n"
@@ -41,7 +44,7 @@ PATCH = ("import numpy as np\nimport numpy.testing\n"
 
 
 def class_of(case: harness.Case, release: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
-    """The mixed class: the harness's made-up students (two mutants only) plus a crash and a tamperer."""
+    """The mixed class: the harness's made-up students (two mutants only) plus a crash, a tamperer and a slow one."""
     subs = harness.submissions(case, release, with_loop=True)
     mutants = [s for s in subs if s.startswith("wrong-")]
     for extra in mutants[2:]:
@@ -49,6 +52,7 @@ def class_of(case: harness.Case, release: nbformat.NotebookNode) -> dict[str, nb
     solved = harness.answers(case)
     first = next(harness.nbgrader_meta(c)["grade_id"] for c in release.cells if harness.is_code_answer(c))
     subs["kernel-exits"] = harness.fill(release, {**solved, first: CRASH + solved[first]})
+    subs[VICTIM] = harness.fill(release, {**solved, first: SLOW + solved[first]})
     wrong = {**solved, **next(iter(case.wrong.values()))}
     subs["patches-numpy"] = harness.fill(release, {**wrong, first: PATCH + wrong[first]})
     return subs
