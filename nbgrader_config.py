@@ -18,6 +18,10 @@ c.CourseDirectory.course_id = "rnn-course"
 c.CourseDirectory.root = str(root)
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
+# The instructor's diagnoses (solutions/<a>/<a>_diagnoses.py) name a mistake by re-computing what it would give, so
+# they hold working answers: never released, collected or copied into a student's folder. The trusted judge reads
+# them from solutions/ (rnnlib/checking.py).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*_diagnoses.py"]
 c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
 # The exchange that the student setup (.jupyter-student/nbgrader_config.py) fetches from and submits to.
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")

@@ -1,14 +1,16 @@
 # Grading targets, included by the Makefile (`include grading/grading.mk`) or run alone (`make -f grading/grading.mk ...`).
 # Run them from the repository root: nbgrader_config.py there makes it the nbgrader course root.
 #
-#   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else
+#   make exercises     regenerate exercises/ (what students get) from solutions/, and write nothing else but the
+#                      visible checks' references (solutions/<a>/<a>_references.json, the solution's own records)
 #   make formgrader    JupyterLab for the instructor, opened on nbgrader's formgrader
 #   make student-lab   JupyterLab for students: the Assignments list and Validate, none of the instructor tools
 #                      (mk/lab.mk; as root, both JupyterLab targets add --allow-root; more options in LAB_ARGS)
 #   make autograde A=a01   autograde in the sandbox, with the gradebook backed up, checked and restored if damaged
 #   make autograde A=a01 JOBS=4   the same, 4 students at once
 
-include $(dir $(lastword $(MAKEFILE_LIST)))../mk/lab.mk
+GRADING_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))/
+include $(GRADING_DIR)../mk/lab.mk
 # The course root: solutions/ is read, exercises/ written. The grading tests point it at a temporary copy.
 COURSE_ROOT ?= $(CURDIR)
 ASSIGNMENTS ?= $(sort $(notdir $(wildcard $(COURSE_ROOT)/solutions/a[0-9][0-9])))
@@ -20,6 +22,11 @@ ASSIGNMENTS ?= $(sort $(notdir $(wildcard $(COURSE_ROOT)/solutions/a[0-9][0-9]))
 exercises:
 	@set -e; db=$$(mktemp -d); trap 'rm -rf "$$db"' EXIT; cd "$(COURSE_ROOT)"; \
 	for a in $(ASSIGNMENTS); do \
+	  if [ -f "solutions/$$a/$${a}_checks.py" ]; then \
+	    echo "references of $$a's visible checks -> solutions/$$a/$${a}_references.json"; \
+	    for nb in solutions/$$a/*.ipynb; do OMP_NUM_THREADS=1 "$(BIN)/python" "$(GRADING_DIR)judge/references.py" \
+	      --release "$$nb" >/dev/null; done; \
+	  fi; \
 	  echo "nbgrader generate_assignment $$a --force"; \
 	  PATH="$(BIN):$$PATH" "$(BIN)/nbgrader" generate_assignment "$$a" --force \
 	    --db="sqlite:///$$db/gradebook.db" --log-level=WARN; \

@@ -9,12 +9,16 @@ Each assignment ships a checker module beside its notebook (``a01_checks.py``) w
     with what ``fn`` returned, the exception it raised and the inputs it modified;
 ``judge_<name>(case, record, reference)``
     None, or AssertionError whose first line names the cause; ``reference`` is the record of the instructor's
-    solution on the same case;
-``reference_<name>(case)`` (visible checks)
-    that reference computed in the student's own kernel (torch or a closed form), so Validate works with no
-    grader present.
+    solution on the same case.
 
-In the student's kernel :class:`Checker` (or :func:`check`) runs all four and prints one line or raises the
+The module holds no code that computes an answer. The references are the solution's own records: the grader
+computes them (grading/judge/references.py), and for the visible checks ``make exercises`` stores them in
+``<a>_references.json``, released beside the module, so Validate works with no grader present. Diagnoses that
+name a mistake by re-computing what it would give live in ``<a>_diagnoses.py``, which stays in solutions/
+(nbgrader_config.py keeps it out of the release); a judge reaches them through :func:`diagnoses`, and without
+them (in the students' copy) says what is wrong and where, and leaves the cause to the graded feedback.
+
+In the student's kernel :class:`Checker` (or :func:`check`) runs all three and prints one line or raises the
 judge's error as a :class:`CheckFailed`, shown as its message alone (no traceback through the checks). While
 nbgrader autogrades (``NBGRADER_EXECUTION=autograde``) it only produces: it calls the student's function and
 displays the records under :data:`MIME`. The grader (grading/judge/) then judges those records in its own
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 import json
 import os
 import textwrap
@@ -230,11 +235,32 @@ def emit(name: str, seed: int | None, records: Sequence[dict]) -> None:
              "text/plain": f"[{name}: {len(records)} records for the grader]"}, raw=True)
 
 
+def diagnoses(checker_file: str):
+    """The instructor's diagnoses beside a checker module (``a02_checks.py`` -> ``a02_diagnoses.py``), or None
+    where they are not (the students' copy). ``DIAGNOSES = diagnoses(__file__)`` in the checker module."""
+    path = Path(checker_file).with_name(Path(checker_file).name.replace("_checks.py", "_diagnoses.py"))
+    if path == Path(checker_file) or not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"_{path.stem}_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class Checker:
     """``check = Checker("a01_checks")`` in a notebook's setup cell; then ``check("neuron_step", neuron_step)``."""
 
     def __init__(self, module: str):
         self.module = importlib.import_module(module)
+        self._references = None
+
+    def references(self) -> dict:
+        """The solution's records of the visible checks, ``{"name/None": [record, ...]}``, from the file
+        released beside the module (``{}`` without it)."""
+        if self._references is None:
+            path = Path(self.module.__file__).with_name(self.module.__name__.replace("_checks", "_references.json"))
+            self._references = json.loads(path.read_text()) if path.is_file() else {}
+        return self._references
 
     def __call__(self, name: str, fn: Callable, seed: int | None = None) -> None:
         """Run the check ``name`` on ``fn``: with its visible inputs, or with ``seed``'s (a hidden test)."""
@@ -245,14 +271,14 @@ class Checker:
         if os.environ.get("NBGRADER_EXECUTION") == "autograde":
             emit(name, seed, records)
             return
-        reference = getattr(m, f"reference_{name}", None)
-        if reference is None:
+        reference = self.references().get(f"{name}/{seed}")
+        if reference is None or len(reference) != len(cases):
             print(f"{name}: recorded; it is judged when your work is graded")
             return
         judge = getattr(m, f"judge_{name}")
-        for case, record in zip(cases, records):
+        for case, record, ref in zip(cases, records, reference):
             try:
-                judge(case, record, reference(case))
+                judge(case, json.loads(json.dumps(record)), ref)
             except AssertionError as error:
                 raise CheckFailed(str(error)) from None
         if seed is None:

@@ -1,16 +1,24 @@
 """The instructor's solution on every graded check's inputs, in a Python process of its own (no student code).
 
-Usage (trusted_judge.py runs it, from the solution's folder)::
+Usage::
 
     python references.py a01_recurrent_neuron.ipynb a01_checks.py '[["neuron_step", null, "neuron_step"], ...]'
+    python references.py --release solutions/a01/a01_recurrent_neuron.ipynb
 
-Runs every code cell of the source notebook except its test cells (the setup and the solutions), then for each
-(check, seed, function) computes the checker module's ``cases_<check>`` for that seed and the record
-``produce_<check>(function, case)`` of every case. Prints one JSON line: ``{"check/seed": [record, ...]}``.
+The first (trusted_judge.py runs it, from the solution's folder) runs every code cell of the source notebook except
+its test cells (the setup and the solutions), then for each (check, seed, function) computes the checker module's
+``cases_<check>`` for that seed and the record ``produce_<check>(function, case)`` of every case, and prints one
+JSON line: ``{"check/seed": [record, ...]}``.
+
+The second (``make exercises``) does the same for the visible checks of the notebook's test cells (those without a
+seed) and writes them to ``<a>_references.json`` beside it, which nbgrader releases with the notebook: Validate, in
+the student's kernel with no grader present, judges against the solution's own records (rnnlib.checking.Checker),
+and the checker module needs no code that computes an answer.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.util
 import io
@@ -27,10 +35,35 @@ def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
 
 
+def check_calls(source: str) -> list[tuple[str, int | None, str]]:
+    """The ``check(name, fn[, seed=N])`` calls of a test cell, in order: (name, seed, function name)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check"
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str) and isinstance(node.args[1], ast.Name)):
+            seed = next((k.value.value for k in node.keywords if k.arg == "seed"
+                         and isinstance(k.value, ast.Constant)), None)
+            calls.append(((node.lineno, node.col_offset), (node.args[0].value, seed, node.args[1].id)))
+    return [call for _, call in sorted(calls)]
+
+
+def visible_calls(notebook: Path) -> list[tuple[str, None, str]]:
+    """The check calls without a seed in the notebook's test cells, each once, in order."""
+    calls = [call for cell in nbformat.read(notebook, as_version=4).cells if is_test_cell(cell)
+             for call in check_calls(cell.source) if call[1] is None]
+    return list(dict.fromkeys(calls))
+
+
 def main(notebook: str, checker_path: str, calls: str) -> dict:
     sys.path.insert(0, str(Path(notebook).resolve().parent))  # the setup cell imports the checker module by name
     spec = importlib.util.spec_from_file_location("checker", checker_path)
     checker = importlib.util.module_from_spec(spec)
+    sys.modules["checker"] = checker
     spec.loader.exec_module(checker)
     namespace = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):  # the solution's prints are not the answer
@@ -46,5 +79,26 @@ def main(notebook: str, checker_path: str, calls: str) -> dict:
     return result
 
 
+def _without(record, fields):
+    return {k: v for k, v in record.items() if k not in fields} if isinstance(record, dict) else record
+
+
+def release(notebook: Path) -> Path:
+    """Write the visible checks' references beside ``notebook`` (solutions/<a>/<a>_references.json)."""
+    assignment = notebook.parent.name
+    out = notebook.parent / f"{assignment}_references.json"
+    checker = notebook.parent / f"{assignment}_checks.py"
+    result = main(str(notebook), str(checker), json.dumps(visible_calls(notebook)))
+    # What no visible judge reads (e.g. a trained model's weights) stays out of the release.
+    dropped = getattr(sys.modules.get("checker"), "NOT_RELEASED", ())
+    lines = [f"{json.dumps(k)}: {json.dumps([_without(r, dropped) for r in records])}"
+             for k, records in sorted(result.items())]
+    out.write_text("{\n" + ",\n".join(lines) + "\n}\n")
+    return out
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(*sys.argv[1:4])))
+    if sys.argv[1] == "--release":
+        print(release(Path(sys.argv[2]).resolve()))
+    else:
+        print(json.dumps(main(*sys.argv[1:4])))

@@ -22,7 +22,6 @@ the output limit and the gradebook checks are unchanged. Cells without ``check``
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
 import json
@@ -38,33 +37,13 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
+from references import check_calls, is_test_cell  # noqa: F401 -- also read from here by the tests
+
 HERE = Path(__file__).resolve().parent
 # The sandbox's own verdicts: when a record is missing, these say why, and are kept.
 SANDBOX_ERRORS = ("NotRun", "KernelDied", "KernelKilled", "GradingIntegrityError", "CellTimeoutError",
                   "KeyboardInterrupt")
 _MEMORY: dict[str, dict] = {}  # references by cache key, for the students graded by this process
-
-
-def check_calls(source: str) -> list[tuple[str, int | None, str]]:
-    """The ``check(name, fn[, seed=N])`` calls of a test cell, in order: (name, seed, function name)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    calls = []
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check"
-                and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str) and isinstance(node.args[1], ast.Name)):
-            seed = next((k.value.value for k in node.keywords if k.arg == "seed"
-                         and isinstance(k.value, ast.Constant)), None)
-            calls.append(((node.lineno, node.col_offset), (node.args[0].value, seed, node.args[1].id)))
-    return [call for _, call in sorted(calls)]
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
 
 
 def load_checker(path: Path):

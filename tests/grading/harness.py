@@ -110,6 +110,23 @@ def is_code_answer(cell) -> bool:
     return cell.cell_type == "code" and nbgrader_meta(cell).get("solution", False)
 
 
+def assert_same_data(a, b, where: str = "", rtol: float = 1e-9, atol: float = 1e-12) -> None:
+    """``a`` and ``b`` (JSON data) are equal, floats to rounding: what one machine's BLAS sums in another order."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            assert_same_data(a[k], b[k], f"{where}.{k}", rtol, atol)
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), f"{where}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_data(x, y, f"{where}[{i}]", rtol, atol)
+    elif isinstance(a, float) or isinstance(b, float):
+        assert type(a) in (int, float) and type(b) in (int, float) and (
+            a == b or abs(a - b) <= atol + rtol * max(abs(a), abs(b))), f"{where}: {a!r} != {b!r}"
+    else:
+        assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"
+
+
 def slug(name: str) -> str:
     """A student id for a mutant's name: 'missing bias' -> 'wrong-missing-bias'."""
     return "wrong-" + (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "mutant")

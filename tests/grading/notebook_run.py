@@ -11,22 +11,30 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+from pathlib import Path
 
 import nbformat
 
 import harness
 
 
-def verdicts(case: harness.Case, replacements: dict[str, str] | None = None) -> dict[str, str | None]:
+def verdicts(case: harness.Case, replacements: dict[str, str] | None = None,
+             folder: Path | None = None) -> dict[str, str | None]:
     """Test cell grade_id -> None if it passes, else its error ("Type: message"; a failed check is an
     AssertionError)."""
-    return run(case, replacements)[1]
+    return run(case, replacements, folder=folder)[1]
 
 
-def run(case: harness.Case, replacements: dict[str, str] | None = None, tests: bool = True):
-    """(the notebook's namespace, the test cells' verdicts); ``tests=False`` runs the other cells only."""
+def run(case: harness.Case, replacements: dict[str, str] | None = None, tests: bool = True,
+        folder: Path | None = None):
+    """(the notebook's namespace, the test cells' verdicts); ``tests=False`` runs the other cells only.
+
+    ``folder`` is the notebook's own folder, where its setup cell finds the checker module: solutions/<a>/ (the
+    instructor's copy, with its diagnoses) unless it is the release, exercises/<a>/ (the students' copy)."""
     solved = {**harness.answers(case), **(replacements or {})}
-    folder = str(case.source_path.parent)
+    folder = str(folder or case.source_path.parent)
+    checker = f"{case.assignment}_checks"
+    sys.modules.pop(checker, None)  # imported from whichever folder ran before
     sys.path.insert(0, folder)
     namespace = {"__name__": "__main__"}
     results = {}
@@ -50,6 +58,7 @@ def run(case: harness.Case, replacements: dict[str, str] | None = None, tests: b
                     results[grade_id] = None
     finally:
         sys.path.remove(folder)
+        sys.modules.pop(checker, None)
     return namespace, results
 
 

@@ -7,15 +7,18 @@ grading/judge/trusted_judge.py's ``judge_cell`` judges them against the solution
 does while grading. So the hint tests below assert what a student would read in the feedback.
 
 What each assignment must show: its test cells are check calls only, each naming a check its module defines (and
-each visible one a reference for Validate); the solution and the alternative pass every cell; every WRONG mutant
-fails exactly the cells of its FAILURES entry, each with a message naming the cause; records are plain data that
-survive JSON; the references computed in the student's kernel agree with the solution's records; a missing or
-unreadable record fails. What is particular to one assignment lives in test_<a>_checks.py.
+each visible one a released reference for Validate); the solution and the alternative pass every cell; every WRONG
+mutant fails exactly the cells of its FAILURES entry, each with a message naming the cause, and Validate with the
+students' copy fails no other cell; records are plain data that survive JSON; the released references are the
+solution's records; a missing or unreadable record fails; the students' copy holds no working answer: no
+diagnoses module, and no function of its checker module passes the checks of a function students write. What is
+particular to one assignment lives in test_<a>_checks.py.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 
 import nbformat
@@ -94,9 +97,12 @@ def test_every_test_cell_is_check_calls_only(assignment):
         calls = trusted_judge.check_calls(cell.source)
         assert calls and len(code) == len(calls), f"{cell.metadata.nbgrader['grade_id']}: {cell.source}"
         for name, seed, _ in calls:
-            for part in ("cases", "produce", "judge") + (("reference",) if seed is None else ()):
+            for part in ("cases", "produce", "judge"):
                 assert callable(getattr(checker, f"{part}_{name}", None)), f"{case.checker_path.name}: {part}_{name}"
-            if seed is not None:
+            if seed is None:
+                assert trusted_judge.key(name, seed) in released_references(assignment), \
+                    f"{assignment}: no released reference for {name}: run `make exercises`"
+            else:
                 hidden_seeds.append(seed)
     assert len(hidden_seeds) == len(set(hidden_seeds)), f"{assignment}: hidden tests share a seed"
 
@@ -125,12 +131,23 @@ def test_each_mistake_is_named_by_its_cause(assignment, mutant):
     for cell, expected in case.failures[mutant].items():
         assert expected in failing[cell], f"{cell}: {failing[cell]}"
     assert 0 < points(case, results) < case.autograded_points
-    # Validate, in the student's kernel, judges the visible checks (and hidden ones with in-kernel references)
-    # against its own references: it may pass a cell the grader fails, never fail one for another reason.
-    in_kernel = {cell: m for cell, m in notebook_run.verdicts(case, case.wrong[mutant]).items() if m is not None}
+    # Validate, in the student's kernel with the students' copy of the checker module (no diagnoses), judges the
+    # visible checks against the released references: it may pass a cell the grader fails (a hidden test), never
+    # fail one the grader passes.
+    in_kernel = {cell: m for cell, m in notebook_run.verdicts(case, case.wrong[mutant], release(assignment)).items()
+                 if m is not None}
     assert set(in_kernel) <= set(failing), in_kernel
     for cell, message in in_kernel.items():
-        assert message.startswith("AssertionError: ") and case.failures[mutant][cell] in message, f"{cell}: {message}"
+        assert message.startswith("AssertionError: ") and len(message) > 30, f"{cell}: {message}"
+
+
+def release(assignment: str):
+    return harness.ROOT / "exercises" / assignment
+
+
+@functools.cache
+def released_references(assignment: str) -> dict[str, list]:
+    return json.loads((release(assignment) / f"{assignment}_references.json").read_text())
 
 
 def each_call():
@@ -140,17 +157,18 @@ def each_call():
                 yield pytest.param(assignment, name, seed, fn, id=f"{assignment}-{name}-{seed}")
 
 
-@pytest.mark.parametrize("assignment,name,seed,fn", list(each_call()))
-def test_the_kernels_references_agree_with_the_solutions_records(assignment, name, seed, fn):
-    """Validate (no grader present) judges against references computed in the kernel; the grader against the
-    solution's records. Both must agree, for the visible checks (which have in-kernel references)."""
-    case, checker, _, solution = ported(assignment)
-    reference = getattr(checker, f"reference_{name}", None)
-    judge = getattr(checker, f"judge_{name}")
-    for case_, record in zip(cases_of(checker, name, seed), records(checker, name, seed, solution[fn])):
-        judge(case_, record, record)
-        if reference is not None:
-            judge(case_, record, json.loads(json.dumps(reference(case_))))
+@pytest.mark.parametrize("assignment,name,seed,fn", [c for c in each_call() if c.values[2] is None])
+def test_the_released_references_are_the_solutions_records(assignment, name, seed, fn):
+    """Validate judges against the released references, the grader against the solution's records: the same (to
+    rounding, which may differ on another machine), except for what no visible judge reads (NOT_RELEASED)."""
+    _, checker, _, _ = ported(assignment)
+    dropped = getattr(checker, "NOT_RELEASED", ())
+    released = released_references(assignment)[trusted_judge.key(name, seed)]
+    solution = [{k: v for k, v in r.items() if k not in dropped} if isinstance(r, dict) else r
+                for r in solution_references(assignment)[trusted_judge.key(name, seed)]]
+    harness.assert_same_data(released, solution, f"{assignment}_references.json, {name}")
+    for case_, record, reference in zip(cases_of(checker, name, seed), solution, released):
+        getattr(checker, f"judge_{name}")(case_, record, reference)
 
 
 UNREADABLE = [None, [], {"returned": None}, {"returned": {"t": "array", "v": "x"}, "error": None, "modified": []},
@@ -165,3 +183,54 @@ def test_a_missing_or_unreadable_record_fails(assignment, name, seed, fn):
     for record in UNREADABLE:
         with pytest.raises(AssertionError):
             getattr(checker, f"judge_{name}")(first, record, reference)
+
+
+@functools.cache
+def released_checker(assignment: str):
+    return trusted_judge.load_checker(release(assignment) / f"{assignment}_checks.py")
+
+
+def candidates(module) -> dict[str, object]:
+    """Every function the module defines, at its top level or inside its top-level dicts, lists and tuples."""
+    found = {}
+    for name, value in vars(module).items():
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if inspect.isfunction(v) and v.__module__ == module.__name__:
+                found.setdefault(v.__name__ if v.__name__ != "<lambda>" else f"{name}[lambda]", v)
+    return found
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_students_copy_holds_no_working_answer(assignment):
+    """What students get beside the notebook is the checker module and the visible references: no diagnoses
+    module, and no function of the checker module passes all the checks of a function students write."""
+    assert not list(release(assignment).glob("*_diagnoses.py"))
+    assert not list(release(assignment).glob("*.pyc"))
+    checker = released_checker(assignment)
+    assert getattr(checker, "DIAGNOSES", None) is None, "the students' copy found diagnoses beside it"
+    diagnosis = getattr(ported(assignment)[1], "DIAGNOSES", None)
+    if diagnosis is not None:
+        shared = {n for n, v in vars(diagnosis).items() if inspect.isfunction(v) and v.__module__ == diagnosis.__name__}
+        assert not shared & set(candidates(checker)), f"defined in both the checker and its diagnoses: {shared}"
+    calls_by_function = {}
+    for _, calls in cells_of(assignment):
+        for name, seed, fn in calls:
+            calls_by_function.setdefault(fn, []).append((name, seed))
+    refs = solution_references(assignment)
+    passing = []
+    for fn, calls in calls_by_function.items():
+        for label, candidate in candidates(checker).items():
+            if all(_passes(checker, name, seed, candidate, refs[trusted_judge.key(name, seed)])
+                   for name, seed in calls):
+                passing.append(f"{label} passes every check of {fn}")
+    assert not passing, passing
+
+
+def _passes(checker, name, seed, fn, reference) -> bool:
+    try:
+        for case_, record, ref in zip(cases_of(checker, name, seed), records(checker, name, seed, fn), reference):
+            getattr(checker, f"judge_{name}")(case_, record, ref)
+    except Exception:  # a candidate called with arguments it was not written for fails however it fails
+        return False
+    return True
