@@ -16,20 +16,6 @@ import notebook_run
 CASE = harness.load_case("a02")
 
 
-@pytest.fixture(scope="module")
-def solution():
-    """The solution notebook's namespace: setup and answers run, no test cell."""
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a02_checks  # imported by the setup cell, from solutions/a02/
-
-    return a02_checks
-
-
 @pytest.mark.parametrize("seed", [0, 2008])
 def test_the_judges_numpy_rnn_is_torchs(checks, seed):
     """judge_params_reproduce runs the RNN in numpy with the recorded weights; that RNN is torch.nn.RNN's."""

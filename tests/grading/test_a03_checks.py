@@ -12,26 +12,6 @@ import notebook_run
 CASE = harness.load_case("a03")
 
 
-@pytest.fixture(scope="module")
-def solution():
-    """The solution notebook's namespace (setup and answers run, no test cell) and its checker module."""
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a03_checks  # imported by the setup cell, from solutions/a03/
-
-    return a03_checks
-
-
-@pytest.fixture(scope="module")
-def check(solution):
-    """The setup cell's ``check = Checker("a03_checks")`` (rnnlib.checking), which judges in this process."""
-    return solution["check"]
-
-
 def test_gradients_of_the_wrong_type_fail(checks, solution, check):
     import torch
 

@@ -19,24 +19,9 @@ import harness
 import notebook_run
 from rnnlib.checking import MIME
 
-sys.path.insert(0, str(harness.ROOT / "grading" / "judge"))
-import trusted_judge  # noqa: E402
+import trusted_judge
 
 CASE = harness.load_case("a05")
-
-
-@pytest.fixture(scope="module")
-def solution():
-    """The solution notebook's namespace: setup, answers and the samples cell run (one graded training run)."""
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a05_checks  # imported by the setup cell, from solutions/a05/
-
-    return a05_checks
 
 
 @pytest.fixture(scope="module")

@@ -12,26 +12,6 @@ import notebook_run
 CASE = harness.load_case("a06")
 
 
-@pytest.fixture(scope="module")
-def solution():
-    """The solution notebook's namespace: setup and answers run, no test cell."""
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a06_checks  # imported by the setup cell, from solutions/a06/
-
-    return a06_checks
-
-
-@pytest.fixture(scope="module")
-def check(solution):
-    """The setup cell's ``check = Checker("a06_checks")`` (rnnlib.checking), which judges in this process."""
-    return solution["check"]
-
-
 def test_the_input_gate_test_is_not_vacuous(checks):
     """With the candidate's rows zero, g = 0 and i * g = 0 whatever i is; the gates' cases keep every gate away
     from 0, so an input gate with tanh, or one read from the wrong rows, changes c."""

@@ -20,19 +20,6 @@ SEEDS = {"greedy_toy": 7101, "greedy_random": 7102, "beam_toy": 7201, "beam_leng
 FUNCTION = {"greedy": "greedy_decode", "beam": "beam_search", "attention": "additive_attention"}
 
 
-@pytest.fixture(scope="module")
-def solution():
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a07_checks  # imported by the setup cell, from solutions/a07/
-
-    return a07_checks
-
-
 def test_the_notebooks_models_are_the_checkers(checks, solution):
     """The setup cell's toy and random models, which the student tries things on, are those the checks build."""
     toy, mine = solution["toy_next_log_probs"], checks.model(checks.toy())

@@ -20,20 +20,6 @@ CASE = harness.load_case("a08")
 SEEDS = (None, 1101, 1201, 1301, 2101, 3101, 3201, 4101, 4201)  # the visible ones and every hidden seed
 
 
-@pytest.fixture(scope="module")
-def solution():
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    spec = importlib.util.spec_from_file_location("a08_checks_under_test", CASE.source_path.parent / "a08_checks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _cases(checks, name):
     for seed in SEEDS:
         yield from getattr(checks, f"cases_{name}")(np.random.default_rng(0 if seed is None else seed))

@@ -16,20 +16,6 @@ import notebook_run
 CASE = harness.load_case("a09")
 
 
-@pytest.fixture(scope="module")
-def solution():
-    """The solution notebook's namespace: setup and answers run, no test cell."""
-    namespace, _ = notebook_run.run(CASE, tests=False)
-    return namespace
-
-
-@pytest.fixture(scope="module")
-def checks(solution):
-    import a09_checks  # imported by the setup cell, from solutions/a09/
-
-    return a09_checks
-
-
 def test_the_cases_are_not_vacuous(checks):
     """On the visible inputs alone, each mistake the judge can name changes the answer somewhere: the hand cases
     hold a repeated label and a blank that is not 0, a long utterance underflows in linear space, the decoder's
