@@ -35,7 +35,8 @@ def test_release_holds_no_answer_key(release):
         assert not (release / name).exists(), f"{name} must not reach students"
     secrets = student_release.secret_lines()
     kinds = {where.rsplit(" ", 1)[1] for where in secrets.values()}
-    assert {"solution", "hidden"} <= kinds, "the check must know the solutions and the hidden tests"
+    assert {"solution", "hidden", "diagnoses"} <= kinds, \
+        "the check must know the solutions, the hidden tests and the diagnoses"
     assert student_release.leaks(release, secrets) == []
 
 

@@ -5,8 +5,8 @@
 The folder holds exercises/, book/, rnnlib/, the student lab settings (.jupyter-student/), the files that install
 the course (pyproject.toml, constraints*.txt, mk/venv.py) and a student Makefile (mk/student.mk: `make lab`,
 `make book`). It never holds solutions/, tests/ (tests/grading/cases has the wrong answers and points), the
-grading sandbox or the instructor's gradebook. Before it is written, every solution block, hidden-test line and
-mark scheme of solutions/ is looked for in it; one found stops the release with the file that holds it.
+grading sandbox or the instructor's gradebook. Before it is written, every solution block, hidden-test line,
+mark scheme and diagnosis of solutions/ is looked for in it; one found stops the release with the file that holds it.
 
 OUT becomes a git repository with one commit per release (git's author settings apply): push it to the
 repository your students clone, e.g. `git -C _build/student-release push <student repo> HEAD:main`. A folder
@@ -43,7 +43,7 @@ def secret_lines(solutions: Path = ROOT / "solutions") -> dict[str, str]:
     """Every line of the answer key worth hiding -> where it comes from ("a01/a01_x.ipynb hidden").
 
     The answer key is what lies between nbgrader's BEGIN/END SOLUTION, BEGIN/END HIDDEN TESTS and mark-scheme
-    markers in the source notebooks. Lines that the released notebooks also contain (a signature, a comment the
+    markers in the source notebooks, and the instructors' diagnoses modules (solutions/<a>/<a>_diagnoses.py). Lines that the released notebooks also contain (a signature, a comment the
     release keeps) are not secret, nor are solution lines that the course publishes anyway: rnnlib and the book
     hold reference implementations, and a generic line such as ``for t in reversed(range(T)):`` is in both.
     Hidden tests and mark schemes have no such exception.
@@ -59,10 +59,15 @@ def secret_lines(solutions: Path = ROOT / "solutions") -> dict[str, str]:
                     kind = None
                 elif len(line.strip()) >= MIN_LINE:
                     secrets.setdefault(line.strip(), f"{path.relative_to(solutions)} {kind}")
+    # The instructors' diagnoses re-compute the students' functions with mistakes switched on: working answers.
+    for path in sorted(solutions.glob("a[0-9][0-9]/*_diagnoses.py")):
+        for line in path.read_text().splitlines():
+            if len(line.strip()) >= MIN_LINE:
+                secrets.setdefault(line.strip(), f"{path.relative_to(solutions)} diagnoses")
     released = lines_of(ROOT / "exercises")
     published = lines_of(ROOT / "rnnlib") | lines_of(ROOT / "book")
     return {line: where for line, where in secrets.items()
-            if line not in released and not (where.endswith("solution") and line in published)}
+            if line not in released and not (where.endswith(("solution", "diagnoses")) and line in published)}
 
 
 def text_of(path: Path) -> str:
