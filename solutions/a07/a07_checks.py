@@ -1,23 +1,27 @@
 """The checks of assignment 7 (decoding and attention), used by its test cells: ``check("beam_toy", beam_search)``.
 
 For each check ``name`` (run by rnnlib.checking: ``check = Checker("a07_checks")`` in the setup cell):
-``cases_<name>(rng)`` gives the inputs (plain data: a next-token model is named by a small dict, ``MODEL``, and
-built here), ``produce_<name>(fn, case)`` calls your function on copies of them and records what it returned and,
-for the decoders, every prefix it asked the model about (plain data), ``judge_<name>(case, record, reference)``
-compares that record with the instructor's solution's and raises an AssertionError whose first line says what looks
-wrong, and ``reference_<name>(case)`` computes the solution's record here (from the definitions, an exhaustive
-enumeration, or torch), so that the checks run in your own notebook. A diagnosis is made only once its cause is
-established: the judge recomputes what the suspected mistake would give (eos's log-probability left out, the winner
-ranked before length normalisation, a beam that does not shrink, the softmax over the batch axis, ...) and names it
-only if your numbers match. When your work is graded, the judging happens again with the instructor's copy of this
-file.
+``cases_<name>(rng)`` gives the inputs (plain data: a next-token model is named by a small dict, ``toy()`` or
+``random_spec(...)``, that ``model`` builds: the notebook's own models), ``produce_<name>(fn, case)`` calls your
+function on copies of them and records what it returned and, for the decoders, every prefix it asked the model
+about (plain data), and ``judge_<name>(case, record, reference)`` compares that record with the instructor's
+solution's record on the same case and raises an AssertionError whose first line says what is wrong and where:
+which tokens or score, which prefixes asked, which output, which positions of the weights.
+
+This file computes no answer. The solution's records of the visible checks come with it (a07_references.json),
+so that Validate works in your notebook. When your work is graded, the instructor's copy judges the same records
+and also names the cause: it re-computes what each realistic mistake would give (eos's log-probability left out,
+the winner ranked before length normalisation, a beam that does not shrink, the softmax over the batch axis, ...)
+with the instructor's diagnoses (a07_diagnoses.py, not released) and names a mistake only if your numbers match.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnnlib.checking import call, encode, returned
+from rnnlib.checking import call, diagnoses, returned
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "greedy_toy": "greedy_decode: the toy model gives 'a <eos>' with log-probability log 0.2",
@@ -29,8 +33,8 @@ PASSED = {
     "beam_pruning": "beam_search: the beam is pruned to beam_width, shrinks as hypotheses finish, and respects max_len",
     "attention_shapes": "additive_attention: shapes, columns that sum to 1, and the uniform weights of v = 0",
     "attention_mask": "additive_attention: padding gets exactly 0 and cannot change the context",
-    "attention_values": "additive_attention: the hand-checked values, sequences that do not interact, and torch's "
-                        "values",
+    "attention_values": "additive_attention: the hand-checked values, sequences that do not interact, and random "
+                        "sizes",
 }
 TOL = 1e-10  # log-probabilities and scores are sums of a few float64 logs: equal to rounding
 
@@ -163,25 +167,12 @@ def cases_greedy_random(rng):
 produce_greedy_toy = produce_greedy_random = _call_decoder
 
 
-def _greedy(spec, bos, eos, max_len, keep_eos_lp=True):
-    """Greedy decoding from the definition: (tokens, log-probability); optionally without eos's log-probability."""
-    f, tokens, total = model(spec), [], 0.0
-    while len(tokens) < max_len and (not tokens or tokens[-1] != eos):
-        log_probs = f([bos, *tokens])
-        tokens.append(int(np.argmax(log_probs)))
-        total += float(log_probs[tokens[-1]]) * (keep_eos_lp or tokens[-1] != eos)
-    return tokens, total
+def _first_difference(tokens, want):
+    return next((t for t, (a, b) in enumerate(zip(tokens, want)) if a != b), min(len(tokens), len(want)))
 
 
-def reference_greedy(case):
-    return {"returned": encode(_greedy(case["model_spec"], case["bos"], case["eos"], case["max_len"])),
-            "error": None, "modified": [], "prefixes": []}
-
-
-reference_greedy_toy = reference_greedy_random = reference_greedy
-
-
-def _greedy_tokens_cause(case, tokens, want):
+def _greedy_tokens_message(case, tokens, want):
+    """What is wrong with greedy_decode's ``tokens`` (the reference's are ``want``), and the cause once it is known."""
     spec, bos, eos, max_len = case["model_spec"], case["bos"], case["eos"], case["max_len"]
     got = f"greedy_decode wrote {show(spec, tokens)} with max_len = {max_len}, expected {show(spec, want)}"
     if tokens == want[:-1] and want[-1] == eos:
@@ -192,35 +183,25 @@ def _greedy_tokens_cause(case, tokens, want):
         return f"{got}: it went on after eos = {eos}; stop once eos is written"
     if len(tokens) > max_len:
         return f"{got}: max_len counts every written token, eos included"
-    f = model(spec)
-    for t, token in enumerate(tokens):
-        log_probs = f([bos] + tokens[:t])
-        if token != int(np.argmax(log_probs)):
-            return (f"{got}: token {t} is {token}, but after the prefix {[bos] + tokens[:t]} the most likely token is "
-                    f"{int(np.argmax(log_probs))}")
+    cause = DIAGNOSES.greedy_token_cause(case, tokens, model) if DIAGNOSES else None
+    if cause is not None:
+        return f"{got}: {cause}"
     if not tokens or (tokens[-1] != eos and len(tokens) < max_len):
         return f"{got}: it stopped before eos and before max_len"
-    return got
+    return f"{got}: they differ first at token {_first_difference(tokens, want)}"
 
 
 def _judge_greedy(case, record, reference):
     tokens, log_prob = _pair(record, "greedy_decode", "log_prob")
     want, want_lp = _pair(reference, "the reference", "log_prob")
-    spec = case["model_spec"]
     if tokens != want:
-        raise AssertionError(_greedy_tokens_cause(case, tokens, want))
+        raise AssertionError(_greedy_tokens_message(case, tokens, want))
     if _close(log_prob, want_lp):
         return
-    got = (f"the log-probability of {show(spec, tokens)} should be the sum of its tokens' log-probabilities, "
-           f"{want_lp:.6f}; got {log_prob:.6f}")
-    probs = [float(np.exp(model(spec)([case["bos"]] + tokens[:t])[y])) for t, y in enumerate(tokens)]
-    without_eos = _greedy(spec, case["bos"], case["eos"], case["max_len"], keep_eos_lp=False)[1]
-    if tokens[-1] == case["eos"] and _close(log_prob, without_eos):
-        raise AssertionError(f"{got}: that leaves out eos's log-probability; eos is a token the model chose, add its "
-                             "log-probability too")
-    if _close(log_prob, float(np.prod(probs))) or _close(log_prob, float(np.sum(probs))):
-        raise AssertionError(f"{got}: sum the LOG-probabilities the model returns, do not exponentiate them")
-    raise AssertionError(got)
+    got = (f"the log-probability of {show(case['model_spec'], tokens)} should be the sum of its tokens' "
+           f"log-probabilities, {want_lp:.6f}; got {log_prob:.6f}")
+    cause = DIAGNOSES.greedy_log_prob_cause(case, tokens, log_prob, model) if DIAGNOSES else None
+    raise AssertionError(f"{got}: {cause}" if cause else got)
 
 
 judge_greedy_toy = judge_greedy_random = _judge_greedy
@@ -239,97 +220,6 @@ def _beam_case(spec, width, max_len, alpha, exact_calls=False):
 def _call_beam(fn, case):
     args = {k: v for k, v in case.items() if k != "exact_calls"}
     return _call_decoder(fn, args)
-
-
-# Greedy's result is named only when no other mistake gives the same result (on a small beam several do).
-MISTAKES = {
-    "score_raw": "return the normalised score, log-probability / L**alpha, not the log-probability",
-    "rank_raw": "you rank the finished hypotheses by their log-probability; rank them by the length-normalised "
-                "score, log-probability / L**alpha",
-    "L_without_eos": "your L leaves out eos: L counts every written token, eos included ('a <eos>' has L = 2)",
-    "L_with_bos": "your L counts bos too: L counts the written tokens y_1, ..., y_L (eos included), never bos",
-    "eos_lp": "your finished hypotheses leave out eos's log-probability; a hypothesis ending in eos has log p(h) + "
-              "log p(eos | h)",
-    "cut_compete": "the hypotheses still live at max_len compete with the finished ones; return one of them only "
-                   "if no hypothesis finished",
-    "no_shrink": "your beam does not shrink: decrease k by one for each finished hypothesis",
-    "per_hypothesis": "you keep the k best extensions of each live hypothesis; keep the k best candidates over ALL "
-                      "live hypotheses together",
-    "no_prune": "you keep every candidate: keep only the k best candidates of each step",
-    "greedy": "that is greedy's output; keep the beam_width best candidates over ALL live hypotheses at every step",
-}
-_TOO_MANY = 20000  # live hypotheses past which a mistake's search is not worth simulating
-
-
-def _beam(spec, bos, eos, beam_width, max_len, alpha, mistake=None, prefixes=None):
-    """The shrinking beam from the definition: (tokens, score), or None if ``mistake`` makes it too large.
-
-    ``mistake`` (a key of MISTAKES) switches on one realistic mistake; ``prefixes`` collects the prefixes asked.
-    """
-    f = model(spec, prefixes)
-    k, live, finished = beam_width, [([], 0.0)], []
-    for _ in range(max_len):
-        if (k == 0 and mistake != "no_prune") or not live:
-            break
-        if len(live) > _TOO_MANY:
-            return None
-        candidates = []  # (tokens, log-probability, what is stored if it finishes)
-        for tokens, log_prob in live:
-            log_probs = f([bos] + tokens)  # (V,)
-            ys = range(len(log_probs)) if mistake != "per_hypothesis" else np.argsort(-log_probs)[:k]
-            candidates += [(tokens + [int(y)], log_prob + float(log_probs[y]),
-                            log_prob if mistake == "eos_lp" else log_prob + float(log_probs[y])) for y in ys]
-        candidates.sort(key=lambda c: -c[1])
-        kept = candidates if mistake in ("no_prune", "per_hypothesis") else candidates[:k]
-        if mistake == "greedy":
-            kept = candidates[:1]
-        finished += [(c[0], c[2]) for c in kept if c[0][-1] == eos]
-        live = [c[:2] for c in kept if c[0][-1] != eos]
-        k = beam_width if mistake == "no_shrink" else beam_width - len(finished)
-    length = {"L_without_eos": lambda h: len(h[0]) - (h[0][-1] == eos),
-              "L_with_bos": lambda h: len(h[0]) + 1}.get(mistake, lambda h: len(h[0]))
-
-    def score(h):
-        L = length(h)
-        return h[1] / L ** alpha if L > 0 else -np.inf
-
-    pool = finished + live if mistake == "cut_compete" else finished or live
-    best = max(pool, key=(lambda h: h[1]) if mistake == "rank_raw" else score)
-    return best[0], (best[1] if mistake == "score_raw" else score(best))
-
-
-def _exhaustive(spec, bos, eos, max_len, alpha):
-    """The best finished output of up to max_len tokens by score, every one enumerated."""
-    f, best, stack = model(spec), None, [((), 0.0)]
-    while stack:
-        seq, lp = stack.pop()
-        if seq and seq[-1] == eos:
-            score = lp / len(seq) ** alpha
-            if best is None or score > best[1]:
-                best = (list(seq), score)
-        elif len(seq) < max_len:
-            step = f([bos, *seq])
-            stack += [(seq + (y,), lp + float(step[y])) for y in range(len(step))]
-    return best
-
-
-def _beam_args(case):
-    return (case["model_spec"], case["bos"], case["eos"], case["beam_width"], case["max_len"], case["alpha"])
-
-
-def reference_beam(case):
-    prefixes = []
-    result = _beam(*_beam_args(case), prefixes=prefixes)
-    return {"returned": encode(result), "error": None, "modified": [],
-            "prefixes": [list(p) for p in sorted({tuple(p) for p in prefixes})]}
-
-
-def reference_beam_exhaustive(case):
-    return {"returned": encode(tuple(_exhaustive(case["model_spec"], case["bos"], case["eos"], case["max_len"],
-                                                 case["alpha"]))), "error": None, "modified": [], "prefixes": []}
-
-
-reference_beam_toy = reference_beam_length = reference_beam_pruning = reference_beam
 
 
 def _random_beam_spec(rng):
@@ -379,43 +269,18 @@ def cases_beam_pruning(rng):
 produce_beam_toy = produce_beam_length = produce_beam_exhaustive = produce_beam_pruning = _call_beam
 
 
-def _beam_cause(case, got, want, asked):
-    """The cause of a wrong (tokens, score), if one mistake of MISTAKES gives exactly it, else what differs.
-
-    ``asked``, the prefixes the record says were asked, only chooses between mistakes that give the same result.
-    """
-    spec = case["model_spec"]
-    causes = {}
-    for mistake, cause in MISTAKES.items():
-        if mistake == "greedy" and (case["beam_width"] == 1 or causes):
-            continue
-        prefixes = []
-        predicted = _beam(*_beam_args(case), mistake=mistake, prefixes=prefixes)
-        if predicted is not None and predicted[0] == got[0] and _close(predicted[1], got[1]) and not (
-                predicted[0] == want[0] and _close(predicted[1], want[1])):
-            causes[cause] = {tuple(p) for p in prefixes}
-    if len(causes) > 1 and isinstance(asked, list):
-        same = [cause for cause, prefixes in causes.items() if prefixes == {tuple(p) for p in asked
-                                                                           if isinstance(p, list)}]
-        causes = {cause: causes[cause] for cause in same} or causes
-    causes = list(causes)
-    if len(causes) == 1:
-        return causes[0]
-    if causes:  # on this case several mistakes give the same result: each is possible, name them all
-        return "that is what each of these mistakes gives here: " + "; or ".join(causes)
-    if got[0] != want[0]:
-        return f"expected {show(spec, want[0])} with score {want[1]:.6f}"
-    return f"the tokens are right but the score should be {want[1]:.6f}, log-probability / L**alpha"
-
-
 def _judge_beam(case, record, reference, calls=False):
     tokens, score = _pair(record, "beam_search", "score")
     want = _pair(reference, "the reference", "score")
     spec, width, max_len = case["model_spec"], case["beam_width"], case["max_len"]
     setting = f"beam_width={width}, max_len={max_len}, alpha={case['alpha']}"
     if tokens != want[0] or not _close(score, want[1]):
-        raise AssertionError(f"beam_search ({setting}) returned {show(spec, tokens)} with score {score:.6f}: "
-                             + _beam_cause(case, (tokens, score), want, record.get("prefixes")))
+        cause = DIAGNOSES.beam_cause(case, (tokens, score), want, record.get("prefixes"), model) if DIAGNOSES else None
+        if cause is None and tokens != want[0]:
+            cause = f"expected {show(spec, want[0])} with score {want[1]:.6f}"
+        elif cause is None:
+            cause = f"the tokens are right but the score should be {want[1]:.6f}, log-probability / L**alpha"
+        raise AssertionError(f"beam_search ({setting}) returned {show(spec, tokens)} with score {score:.6f}: {cause}")
     if not calls:
         return
     prefixes = record.get("prefixes")
@@ -450,9 +315,6 @@ def judge_beam_pruning(case, record, reference):
 
 
 # ------------------------------------------------------------------------------------ Part 3: additive_attention
-
-ATTENTION_KEYS = ("query", "keys", "values", "mask", "W_query", "W_key", "v")
-
 
 def _attention_case(rng, S, B, Hq, Hk, Hv, A, mask=None, v_scale=2.0, zero_v=False, padded=False):
     """Inputs of additive_attention (params flattened into W_query, W_key, v); every column of mask has a True."""
@@ -534,65 +396,13 @@ def _alone(case, b):
 
 def cases_attention_values(rng):
     # By hand; then the sequences of a batch do not interact (each one alone gives the batch's column); then
-    # random sizes (the graded run compares with torch).
+    # random sizes.
     batch = _attention_case(rng, 5, 3, 4, 6, 2, 7, _setup_mask())
     cases = [_hand_case([True, True, True]), _hand_case([True, True, False]), batch] + [
         _alone(batch, b) for b in range(3)]
     for _ in range(3):
         cases.append(_attention_case(rng, *(int(n) for n in rng.integers(1, 8, size=6)), v_scale=2.0))
     return cases
-
-
-def reference_attention(case):
-    """The same equations in torch, float64, from the untouched case; with the padded copy when there is one."""
-    import torch
-
-    def attend(keys, values):
-        q, k, val = (torch.from_numpy(np.ascontiguousarray(case[n])) for n in ("query", keys, values))
-        W_query, W_key, v = (torch.from_numpy(case[n]) for n in ("W_query", "W_key", "v"))
-        with torch.no_grad():
-            e = torch.tanh(torch.nn.functional.linear(k, W_key) + torch.nn.functional.linear(q, W_query)) @ v  # (S, B)
-            w = torch.softmax(e.masked_fill(~torch.from_numpy(case["mask"]), float("-inf")), dim=0)  # (S, B)
-            return {"returned": encode((torch.einsum("sb,sbh->bh", w, val).numpy(), w.numpy())), "error": None,
-                    "modified": []}
-
-    record = attend("keys", "values")
-    if "keys_padded" in case:
-        record["padded"] = attend("keys_padded", "values_padded")
-    return record
-
-
-reference_attention_shapes = reference_attention_mask = reference_attention_values = reference_attention
-
-
-def _attention_numpy(query, keys, values, mask, W_query, W_key, v, mistake=None, **_):
-    """additive_attention in numpy; ``mistake`` switches on one: the softmax over the batch axis, the mask applied
-    after the softmax, multiplied into the scores, or ignored, the tanh left out."""
-    pre = keys @ W_key.T + (query @ W_query.T)[None]  # (S, B, A)
-    scores = (pre if mistake == "no_tanh" else np.tanh(pre)) @ v  # (S, B)
-    if mistake == "mask_times":
-        scores = scores * mask
-    elif mistake not in ("mask_after", "no_mask"):
-        scores = np.where(mask, scores, -np.inf)
-    axis = 1 if mistake == "batch_softmax" else 0
-    with np.errstate(invalid="ignore", over="ignore"):
-        e = np.exp(scores - scores.max(axis=axis, keepdims=True))
-        weights = e / e.sum(axis=axis, keepdims=True)  # (S, B)
-    if mistake == "mask_after":
-        weights = weights * mask
-    return np.einsum("sb,sbh->bh", weights, values), weights
-
-
-ATTENTION_MISTAKES = {
-    "batch_softmax": "your softmax runs over the batch axis (axis 1); it runs over the source positions S, axis 0, so "
-                     "that each column of the weights (S, B) sums to 1",
-    "mask_after": "you zero the padding after the softmax, so the real positions no longer share all of the weight: "
-                  "mask the scores BEFORE the softmax (-inf at padding)",
-    "mask_times": "you multiply the scores by the mask: a padded position gets the score 0, and exp(0 - max) > 0; set "
-                  "the scores of padded positions to -inf before the softmax",
-    "no_mask": "your weights ignore the mask: set the scores of padded positions to -inf before the softmax",
-    "no_tanh": "your scores leave out the tanh: e = v . tanh(W_query q + W_key k)",
-}
 
 
 def _attention_outputs(record, case, what="additive_attention"):
@@ -617,19 +427,13 @@ def _agree(got, want) -> bool:
     return all(np.allclose(g, w, rtol=1e-10, atol=1e-12) for g, w in zip(got, want))
 
 
-def _attention_cause(case, got):
-    """The mistake whose outputs are exactly ``got`` (and differ from the right ones), or None."""
-    right = _attention_numpy(**case)
-    for mistake, cause in ATTENTION_MISTAKES.items():
-        predicted = _attention_numpy(**case, mistake=mistake)
-        if _agree(got, predicted) and not _agree(predicted, right):
-            return cause
-    return None
-
-
 def _sizes(case):
     S, B = case["mask"].shape
     return f"S={S}, B={B}"
+
+
+def _at(index) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
 def _judge_attention_basics(case, got):
@@ -637,24 +441,32 @@ def _judge_attention_basics(case, got):
     context, weights = got
     mask = case["mask"]
     if not np.all(weights[~mask] == 0.0):
-        cause = _attention_cause(case, got) or ("set the scores of padded positions to -inf before the softmax, "
-                                                "whose exp(-inf) = 0")
-        raise AssertionError(f"padded positions should get a weight of exactly 0, yours are {weights[~mask][:6]} "
-                             f"({_sizes(case)}): {cause}")
-    if not (np.all(weights >= 0) and np.allclose(weights.sum(axis=0), 1.0, rtol=0, atol=1e-12)):
-        cause = _attention_cause(case, got) or "the softmax runs over the source positions S, axis 0"
-        raise AssertionError(f"each column of the weights (S, B) should sum to 1 over S; the sums are "
-                             f"{np.round(weights.sum(axis=0), 6)} ({_sizes(case)}): {cause}")
+        cause = DIAGNOSES.attention_cause(case, got) if DIAGNOSES else None
+        where = ", ".join(f"weights{_at(i)} = {weights[tuple(i)]:.3g}" for i in np.argwhere(~mask & (weights != 0))[:4])
+        raise AssertionError(f"padded positions should get a weight of exactly 0 ({_sizes(case)}), yours have {where}"
+                             + (f": {cause}" if cause else ""))
+    sums = weights.sum(axis=0)  # (B,)
+    if not (np.all(weights >= 0) and np.allclose(sums, 1.0, rtol=0, atol=1e-12)):
+        cause = DIAGNOSES.attention_cause(case, got) if DIAGNOSES else None
+        columns = [int(b) for b in np.flatnonzero(~np.isclose(sums, 1.0, rtol=0, atol=1e-12))]
+        where = f"the sums are {np.round(sums, 6)}" + (f", wrong in columns b = {columns}" if columns else "")
+        if np.any(weights < 0):
+            where = f"weights{_at(np.argwhere(weights < 0)[0])} is negative; " + where
+        raise AssertionError(f"each column of the weights (S, B) should be >= 0 and sum to 1 over S; {where} "
+                             f"({_sizes(case)})" + (f": {cause}" if cause else ""))
 
 
 def _judge_attention_values(case, got, want):
     if _agree(got, want):
         return
-    cause = _attention_cause(case, got)
+    cause = DIAGNOSES.attention_cause(case, got) if DIAGNOSES else None
     if cause is None:
-        wrong = [f"{n} (largest difference {np.max(np.abs(g - w)):.1e})"
-                 for g, w, n in zip(got, want, ("context", "weights")) if not np.allclose(g, w, rtol=1e-10, atol=1e-12)]
-        cause = f"{' and '.join(wrong)} differ from torch's: check e = v . tanh(W_query q + W_key k)"
+        wrong = []
+        for g, w, name in zip(got, want, ("context", "weights")):
+            if not np.allclose(g, w, rtol=1e-10, atol=1e-12):
+                i = np.unravel_index(np.argmax(np.abs(g - w)), g.shape)
+                wrong.append(f"{name} (most at {name}{_at(i)}: {g[i]:.6f}, expected {w[i]:.6f})")
+        cause = f"{' and '.join(wrong)} differ from the expected values"
         if np.allclose(got[1], case["mask"] / case["mask"].sum(axis=0)) and np.any(case["v"]):
             cause = "the weights are uniform over the real positions, as if every score were the same: " + cause
     raise AssertionError(f"additive_attention ({_sizes(case)}): {cause}")
