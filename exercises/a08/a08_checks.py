@@ -4,12 +4,14 @@
 For each check ``name`` (run by rnnlib.checking: ``check = Checker("a08_checks")`` in the setup cell):
 ``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
 copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
-record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
-``reference_<name>(case)`` computes the solution's record here, in numpy, so that the checks run in your own
-notebook. A diagnosis is made only once its cause is established: the judge recomputes what the suspected mistake
-would give (statistics of the whole series, targets one step early, the one-step naive scale, predictions not fed
-back, ...) and names it only if your numbers match. When your work is graded, the judging happens again with the
-instructor's copy of this file.
+record with the instructor's solution's record on the same case and raises an AssertionError whose first line says
+what is wrong and where: which output, window, step or value, what it should be and what it is. In your notebook
+the solution's records come from a08_references.json, beside this file.
+
+This module computes no answer. Naming the mistake behind a wrong number (statistics of the whole series, targets
+one step early, the one-step naive scale, predictions not fed back, ...) needs the mistake recomputed, which the
+instructor's diagnoses do (a08_diagnoses.py, never released): when your work is graded, the feedback names the
+cause wherever your numbers match a known mistake.
 
 Symbols as in the notebook: L length of the series, T input window, K horizon, N windows, m seasonal period.
 """
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlib.checking import Opaque, Unreadable, call, encode, returned
+from rnnlib.checking import Opaque, Unreadable, call, diagnoses, returned
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "windows_hand": "split_scale_window: shapes and the windows of a hand-checked series are right",
@@ -37,11 +41,6 @@ RTOL = ATOL = 1e-9  # values are sums of a few hundred float64 terms at most: an
 def _agree(a, b) -> bool:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
-
-
-def _ok(value) -> dict:
-    """The record of a function that returned ``value`` and modified nothing (a reference)."""
-    return {"returned": encode(value), "error": None, "modified": []}
 
 
 def _array(value, what: str) -> np.ndarray:
@@ -73,21 +72,6 @@ def monthly_series(seed, L=120, trend=0.1, amplitude=3.0, noise=0.5):
 # ------------------------------------------------------------------------------------ Part 1: split_scale_window
 
 OUTPUTS = ("x_train", "y_train", "x_test", "y_test", "mean", "std")
-
-
-def _split_numpy(series, n_train, T, K, whole=False, ddof=0, target_shift=0, scale=True):
-    """split_scale_window in numpy; the keywords switch on a mistake: statistics of the whole series (``whole``),
-    the sample std (``ddof``), targets ``target_shift`` steps late, windows of the raw series (``scale=False``)."""
-    part = series if whole else series[:n_train]
-    mean, std = float(part.mean()), float(part.std(ddof=ddof))
-    z = (series - mean) / std if scale else series
-    starts = np.arange(n_train - T - K + 1)  # training windows: their targets end at most at z[n_train - 1]
-    origins = np.arange(n_train, len(series) - K + 1)
-    return (z[starts[None, :] + np.arange(T)[:, None]],  # (T, N_train)
-            z[starts[:, None] + T + target_shift + np.arange(K)[None, :]],  # (N_train, K)
-            z[origins[None, :] + np.arange(-T, 0)[:, None]],  # (T, N_test)
-            z[origins[:, None] + np.arange(K)[None, :]],  # (N_test, K)
-            mean, std)
 
 
 def _random_split(rng):
@@ -137,18 +121,6 @@ def produce_windows_leakage(fn, case):
     """The records of the series and of the same series with another future."""
     return {"series": produce_split_scale_window(fn, case),
             "changed": call(fn, case, lambda changed, n_train, T, K, **_: (changed, n_train, T, K))}
-
-
-def reference_split_scale_window(case):
-    return _ok(_split_numpy(case["series"], case["n_train"], case["T"], case["K"]))
-
-
-reference_windows_hand = reference_windows_test_origins = reference_split_scale_window
-
-
-def reference_windows_leakage(case):
-    changed = {**case, "series": case["changed"]}
-    return {"series": reference_split_scale_window(case), "changed": reference_split_scale_window(changed)}
 
 
 def _outputs(record) -> dict:
@@ -208,21 +180,19 @@ def _judge_windows(case, record, reference, names):
     got, want = _outputs(record), _outputs(reference)
     for name in names:
         _check_shape(case, got, want, name)
-    series, n_train, T, K = case["series"], case["n_train"], case["T"], case["K"]
+    n_train, T, K = case["n_train"], case["T"], case["K"]
     wrong = [name for name in names if not _agree(_units(got, name), _units(want, name))]
     if not wrong:
         return
-    raw = _split_numpy(series, n_train, T, K, scale=False)
-    if all(_agree(got[name], raw[OUTPUTS.index(name)]) for name in names):
-        raise AssertionError("your windows hold the raw series: standardise it first, z = (series - mean) / std, "
-                             "with the mean and std of series[:n_train]")
+    cause = DIAGNOSES.raw_windows_cause(case, got, names, OUTPUTS) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(cause)
     if all(_agree(got[name], want[name]) for name in wrong):
         raise AssertionError(f"your windows are right but the mean and std you return, {got['mean']:.4g} and "
                              f"{got['std']:.4g}, are not those they were scaled with: z = (series - mean) / std")
-    late = _split_numpy(series, n_train, T, K, scale=False, target_shift=-1)
-    if "y_train" in wrong and _agree(_units(got, "y_train"), late[1]):
-        raise AssertionError("the targets of window i should start at z[i + T], right after its inputs; yours start "
-                             "at z[i + T - 1], the window's last input")
+    cause = DIAGNOSES.late_targets_cause(case, _units(got, "y_train")) if DIAGNOSES and "y_train" in wrong else None
+    if cause:
+        raise AssertionError(cause)
     name = wrong[0]
     g, w = _units(got, name), _units(want, name)
     columns = name[0] == "x"  # inputs: column i is window i; targets: row i
@@ -249,20 +219,15 @@ def judge_windows_test_origins(case, record, reference):
 def judge_windows_leakage(case, record, reference):
     if not (isinstance(record, dict) and set(record) == {"series", "changed"}):
         raise Unreadable("split_scale_window: no readable record of this check (the check did not run to its end)")
-    series, n_train, T, K = case["series"], case["n_train"], case["T"], case["K"]
     got, want = _outputs(record["series"]), _outputs(reference["series"])
     changed = _outputs(record["changed"])
-    train = series[:n_train]
     if not (_agree(got["mean"], want["mean"]) and _agree(got["std"], want["std"])):
-        whole = _split_numpy(series, n_train, T, K, whole=True)
-        hint = ""
-        if _agree(got["mean"], whole[4]) or _agree(got["std"], whole[5]):
-            hint = (": those of the whole series, test part included; compute the mean and std of series[:n_train] "
-                    "only")
-        elif _agree(got["mean"], want["std"]) and _agree(got["std"], want["mean"]):
-            hint = ": they are swapped; return the mean, then the std"
-        elif _agree(got["std"], train.std(ddof=1)):
-            hint = ": your std is the sample one (ddof=1); use the population std, np.std's default ddof=0"
+        cause = DIAGNOSES.whole_series_cause(case, got["mean"], got["std"]) if DIAGNOSES else None
+        if not cause and _agree(got["mean"], want["std"]) and _agree(got["std"], want["mean"]):
+            cause = "they are swapped; return the mean, then the std"
+        if not cause:
+            cause = DIAGNOSES.sample_std_cause(case, got["std"]) if DIAGNOSES else None
+        hint = f": {cause}" if cause else ""
         raise AssertionError(f"mean and std should be those of the training part, {want['mean']:.4f} and "
                              f"{want['std']:.4f}; got {got['mean']:.4f} and {got['std']:.4f}{hint}")
     if not (_agree(changed["mean"], got["mean"]) and _agree(changed["std"], got["std"])):
@@ -284,12 +249,6 @@ def judge_windows_leakage(case, record, reference):
 
 # ------------------------------------------------------------------------------------ Part 2: seasonal_naive
 
-def _seasonal_numpy(history, K, m, shift=0):
-    """forecast[j] = history[n - m + (j % m) - shift]; ``shift=1`` is the season one step too early."""
-    n = len(history)
-    return history[n - m + np.arange(K) % m - shift]
-
-
 def cases_seasonal_naive(rng):
     # By hand: [5, 6, 7, 5, 6]; the naive forecast [3, 3]; a year ahead on the monthly series; then random ones.
     cases = [{"history": np.array([1.0, 2, 3, 4, 5, 6, 7]), "K": 5, "m": 3},
@@ -305,10 +264,6 @@ def produce_seasonal_naive(fn, case):
     return call(fn, case)
 
 
-def reference_seasonal_naive(case):
-    return _ok(_seasonal_numpy(**case))
-
-
 def judge_seasonal_naive(case, record, reference):
     history, K, m = case["history"], case["K"], case["m"]
     got = _array(returned(record, "seasonal_naive"), "the forecast")
@@ -322,27 +277,12 @@ def judge_seasonal_naive(case, record, reference):
                              f"{got.shape}{hint}")
     if _agree(got, want):
         return
-    hint = ""
-    if m > 1 and _agree(got, np.full(K, history[-1])):
-        hint = f": that is the naive forecast (m = 1), the last value repeated; repeat the last m = {m} values instead"
-    elif len(history) > m and _agree(got, _seasonal_numpy(history, K, m, shift=1)):
-        hint = f": off by one, the last season is history[-{m}:]"
-    elif len(history) > m and _agree(got, history[np.arange(K) % m]):
-        hint = f": that repeats the first season, history[:{m}]; repeat the last one, history[-{m}:]"
+    cause = DIAGNOSES.seasonal_cause(case, got) if DIAGNOSES else None
+    hint = f": {cause}" if cause else ""
     raise AssertionError(f"{example} expected {np.round(want, 3)}, got {np.round(got, 3)}{hint}"[:600])
 
 
 # ------------------------------------------------------------------------------------ Part 3: mase
-
-def _mase_numpy(y_true, y_pred, y_train, m, lag=None, squared=False, over_n=False, scale_from_test=False):
-    """mase in numpy; the keywords switch on a mistake: another lag in the scale, squared differences, their sum
-    divided by n instead of n - m, or the scale computed on the end of y_train followed by y_true."""
-    lag = m if lag is None else lag
-    series = np.concatenate([y_train[-lag:], np.ravel(y_true)]) if scale_from_test else y_train
-    diffs = np.abs(series[lag:] - series[:-lag]) ** (2 if squared else 1)
-    scale = diffs.sum() / (len(series) if over_n else len(diffs))
-    return float(np.mean(np.abs(y_true - y_pred)) / scale)
-
 
 def _mase_case(rng, n, shape, m):
     return {"y_true": rng.standard_normal(shape), "y_pred": rng.standard_normal(shape),
@@ -377,38 +317,20 @@ def produce_mase(fn, case):
 produce_mase_hand = produce_mase_scale = produce_mase
 
 
-def reference_mase(case):
-    return _ok(_mase_numpy(**case))
-
-
-reference_mase_hand = reference_mase_scale = reference_mase
-
-
 def judge_mase(case, record, reference):
     got = _scalar(returned(record, "mase"), "the MASE")
     want = _scalar(returned(reference, "the reference"), "the reference")
     if _agree(got, want):
         return
-    m = case["m"]
-    hypotheses = [
-        ({"lag": 1}, "that is scaled by the one-step naive forecast (lag 1); use the seasonal naive with period "
-                     f"m = {m}: the mean of |y_t - y_(t-m)|"),
-        ({"squared": True}, "the scale is the mean of |y_t - y_(t-m)|, not of their squares"),
-        ({"over_n": True}, f"the scale is the MEAN of the n - m differences |y_t - y_(t-m)|: divide their sum by "
-                           f"n - m = {len(case['y_train']) - m}, not by n"),
-        ({"scale_from_test": True}, "your scale reads y_true: compute it from the training series y_train only, "
-                                    "the same for every forecast"),
-    ]
-    for change, cause in hypotheses:
-        predicted = _mase_numpy(**case, **change)
-        if _agree(got, predicted) and not _agree(predicted, want):
-            raise AssertionError(f"expected MASE {want:.4f}, got {got:.4f}: {cause}")
+    cause = DIAGNOSES.mase_cause(case, got, want) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"expected MASE {want:.4f}, got {got:.4f}: {cause}")
     if _agree(got, 1.0 / want) and not _agree(want, 1.0):
         raise AssertionError(f"expected MASE {want:.4f}, got {got:.4f}, its inverse: the forecast's MAE is the "
                              "numerator, the seasonal naive's in-sample MAE the denominator")
-    raise AssertionError(f"expected MASE {want:.4f} (the forecast's MAE {np.mean(np.abs(case['y_true'] - case['y_pred'])):.4f}"
-                         f" over the scale {np.mean(np.abs(case['y_train'][m:] - case['y_train'][:-m])):.4f}), got "
-                         f"{got:.4f}")
+    parts = (DIAGNOSES.mase_parts(case) if DIAGNOSES
+             else f"with m = {case['m']} and {len(case['y_train'])} training values")
+    raise AssertionError(f"expected MASE {want:.4f} ({parts}), got {got:.4f}")
 
 
 judge_mase_hand = judge_mase_scale = judge_mase
@@ -430,18 +352,6 @@ def _model(kind, coefficients, intercept):
         return float(np.tanh(a) + 0.1 * window[-1]) if kind == "tanh" else a
 
     return next_value
-
-
-def _recursive_numpy(kind, coefficients, intercept, window, K, feed_back=True, front=False):
-    """recursive_forecast in numpy; the keywords switch on a mistake: predictions never fed back, or put in at the
-    front of the window (dropping its newest value)."""
-    model, current, predictions = _model(kind, coefficients, intercept), np.array(window), []
-    for _ in range(K):
-        predictions.append(model(current))
-        if feed_back:
-            current = (np.concatenate([[predictions[-1]], current[:-1]]) if front
-                       else np.append(current[1:], predictions[-1]))
-    return np.array(predictions)
 
 
 def _recursive_case(kind, coefficients, intercept, window, K):
@@ -479,13 +389,6 @@ def produce_recursive_forecast(fn, case):
 produce_recursive_line = produce_recursive_ar = produce_recursive_forecast
 
 
-def reference_recursive_forecast(case):
-    return {**_ok(_recursive_numpy(**case)), "calls": case["K"]}
-
-
-reference_recursive_line = reference_recursive_ar = reference_recursive_forecast
-
-
 def judge_recursive_forecast(case, record, reference):
     K, T = case["K"], len(case["window"])
     error = record.get("error") if isinstance(record, dict) else None
@@ -497,15 +400,10 @@ def judge_recursive_forecast(case, record, reference):
     if got.shape != want.shape:
         raise AssertionError(f"expected the {K} forecasts as an array of shape {want.shape}, got shape {got.shape}")
     if not _agree(got, want):
-        hypotheses = [
-            ({"feed_back": False}, "every step is predicted from the same observed window; feed each prediction back"),
-            ({"front": True}, "the new window must be the old one without its OLDEST value (the first), with the "
-                              "prediction appended at the END"),
-        ]
-        for change, cause in hypotheses:
-            predicted = _recursive_numpy(**case, **change)
-            if _agree(got, predicted) and not _agree(predicted, want):
-                raise AssertionError(f"expected {np.round(want, 4)}, got {np.round(got, 4)}: {cause}"[:600])
+        model = _model(case["kind"], case["coefficients"], case["intercept"])
+        cause = DIAGNOSES.recursive_cause(model, case["window"], K, got, want) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(f"expected {np.round(want, 4)}, got {np.round(got, 4)}: {cause}"[:600])
         k = next(j for j in range(K) if not _agree(got[j], want[j]))
         raise AssertionError(f"step {k}: expected {want[k]:.4f} from the window of the last T = {T} values (observed "
                              f"and predicted, oldest first), got {got[k]:.4f}")

@@ -1,13 +1,13 @@
-"""What is specific to a08's checks (solutions/a08/a08_checks.py); test_checks.py and test_tampering.py test every
-assignment's checker the same way.
+"""What is specific to a08's checks (solutions/a08/a08_checks.py, its diagnoses a08_diagnoses.py); test_checks.py
+and test_tampering.py test every assignment's checker the same way.
 
 The diagnoses are not vacuous: on the inputs of every seed the notebook uses, each mistake the judge can name gives
 other numbers than the right answer. The checker's series is the notebook's, a forecast that calls the model too
 often or returns a tensor fails with its own message, and what a function writes into its inputs is reported and
-never reaches the reference.
+never reaches the reference. The students' copy (exercises/a08/) says what is wrong and where, and leaves the cause
+to the graded feedback, whose messages name it.
 """
 
-import importlib.util
 import json
 
 import numpy as np
@@ -15,6 +15,7 @@ import pytest
 
 import harness
 import notebook_run
+import trusted_judge
 
 CASE = harness.load_case("a08")
 SEEDS = (None, 1101, 1201, 1301, 2101, 3101, 3201, 4101, 4201)  # the visible ones and every hidden seed
@@ -30,11 +31,11 @@ def _differs(a, b):
 
 
 @pytest.mark.parametrize("mistake", [dict(whole=True), dict(ddof=1), dict(target_shift=-1)])
-def test_every_window_mistake_changes_the_windows_in_every_case(checks, mistake):
+def test_every_window_mistake_changes_the_windows_in_every_case(checks, diagnoses, mistake):
     for name in ("windows_hand", "windows_leakage", "windows_test_origins"):
         for case in _cases(checks, name):
             args = (case["series"], case["n_train"], case["T"], case["K"])
-            right, wrong = checks._split_numpy(*args), checks._split_numpy(*args, **mistake)
+            right, wrong = diagnoses._split_numpy(*args), diagnoses._split_numpy(*args, **mistake)
             assert any(_differs(r, w) for r, w in zip(right, wrong)), (name, mistake, args[1:])
 
 
@@ -52,28 +53,32 @@ def test_the_leakage_cases_change_the_future_only(checks):
         assert np.all(case["series"][n:] != case["changed"][n:])
 
 
-def test_the_seasonal_naive_cases_tell_the_mistakes_apart(checks):
+def test_the_seasonal_naive_cases_tell_the_mistakes_apart(checks, diagnoses):
     cases = list(_cases(checks, "seasonal_naive"))
     assert all(any(c["K"] > c["m"] > 1 for c in cases[i:i + 8]) for i in range(0, len(cases), 8))
     for case in cases[:3]:  # the visible ones: the naive, off-by-one and first-season forecasts all differ
         h, K, m = case["history"], case["K"], case["m"]
-        right = checks._seasonal_numpy(h, K, m)
+        right = diagnoses._seasonal_numpy(h, K, m)
         if m > 1:
-            assert _differs(right, np.full(K, h[-1])) and _differs(right, checks._seasonal_numpy(h, K, m, shift=1))
+            assert _differs(right, np.full(K, h[-1])) and _differs(right, diagnoses._seasonal_numpy(h, K, m, shift=1))
 
 
 @pytest.mark.parametrize("mistake", [dict(lag=1), dict(squared=True), dict(over_n=True), dict(scale_from_test=True)])
-def test_every_mase_mistake_changes_the_first_cases(checks, mistake):
+def test_every_mase_mistake_changes_the_first_cases(checks, diagnoses, mistake):
     for name in ("mase_hand", "mase_scale"):
         cases = [c for c in _cases(checks, name) if c["m"] > 1 or "lag" not in mistake]
-        assert any(_differs(checks._mase_numpy(**c), checks._mase_numpy(**c, **mistake)) for c in cases[:2]), name
+        assert any(_differs(diagnoses._mase_numpy(**c), diagnoses._mase_numpy(**c, **mistake)) for c in cases[:2]), name
 
 
 @pytest.mark.parametrize("mistake", [dict(feed_back=False), dict(front=True)])
-def test_every_recursive_mistake_changes_the_forecasts(checks, mistake):
+def test_every_recursive_mistake_changes_the_forecasts(checks, diagnoses, mistake):
+    def forecast(case, **change):
+        model = checks._model(case["kind"], case["coefficients"], case["intercept"])
+        return diagnoses._recursive_numpy(model, case["window"], case["K"], **change)
+
     for name in ("recursive_line", "recursive_ar"):
         cases = [c for c in _cases(checks, name) if c["K"] > 1 and len(c["window"]) > 1]
-        assert all(_differs(checks._recursive_numpy(**c), checks._recursive_numpy(**c, **mistake)) for c in cases)
+        assert all(_differs(forecast(c), forecast(c, **mistake)) for c in cases)
 
 
 def test_the_checker_series_is_the_notebooks(checks, solution):
@@ -109,12 +114,53 @@ def test_what_a_function_writes_into_its_inputs_is_reported_and_not_judged_from(
     record = json.loads(json.dumps(checks.produce_windows_leakage(scribbles, case)))
     assert all(np.array_equal(case[k], before[k]) for k in case)
     assert record["series"]["modified"] == ["series"] and record["changed"]["modified"] == ["changed"]
+    reference = json.loads(json.dumps(checks.produce_windows_leakage(solution["split_scale_window"], case)))
     with pytest.raises(AssertionError, match="modified its input series: do not modify your inputs"):
-        checks.judge_windows_leakage(case, record, checks.reference_windows_leakage(case))
+        checks.judge_windows_leakage(case, record, reference)
 
 
 @pytest.mark.parametrize("record", [None, {"series": None}, {"series": {}, "changed": {}}])
-def test_an_unreadable_leakage_record_fails(checks, record):
+def test_an_unreadable_leakage_record_fails(checks, solution, record):
     case = checks.cases_windows_leakage(np.random.default_rng(0))[0]
+    reference = json.loads(json.dumps(checks.produce_windows_leakage(solution["split_scale_window"], case)))
     with pytest.raises(AssertionError, match="record"):
-        checks.judge_windows_leakage(case, record, checks.reference_windows_leakage(case))
+        checks.judge_windows_leakage(case, record, reference)
+
+
+STUDENTS_COPY = harness.ROOT / "exercises" / "a08" / "a08_checks.py"
+
+
+@pytest.mark.parametrize("mutant, name, fn, where, cause", [
+    ("windows: targets start one step early", "windows_hand", "split_scale_window",
+     "row 0 of y_train should be the window that predicts series[3:5] = [3. 4.]", "yours start at z[i + T - 1]"),
+    ("windows: scaling fitted on the whole series", "windows_leakage", "split_scale_window",
+     "mean and std should be those of the training part, 14.8087 and 3.3991; got 15.9906 and 3.9509",
+     "those of the whole series"),
+    ("seasonal naive: the last value repeated", "seasonal_naive", "seasonal_naive",
+     "expected [5. 6. 7. 5. 6.], got [7. 7. 7. 7. 7.]", "naive forecast (m = 1)"),
+    ("mase: scaled by the one-step naive", "mase_hand", "mase", "expected MASE 1.0000", "one-step naive"),
+    ("recursive: predictions not fed back", "recursive_line", "recursive_forecast",
+     "step 1: expected 4.0000", "feed each prediction back"),
+])
+def test_the_students_copy_says_where_and_the_graded_feedback_why(checks, mutant, name, fn, where, cause):
+    """The released checker module, with no diagnoses beside it, judges a mistake's records against the released
+    references with a message that says where the numbers are wrong and guesses no cause; the instructor's copy
+    (the grader's) names the cause for the same records."""
+    students = trusted_judge.load_checker(STUDENTS_COPY)
+    assert students.DIAGNOSES is None and checks.DIAGNOSES is not None
+    namespace, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
+    cases = getattr(checks, f"cases_{name}")(np.random.default_rng(0))
+    records = json.loads(json.dumps([getattr(checks, f"produce_{name}")(namespace[fn], c) for c in cases]))
+    references = json.loads(STUDENTS_COPY.with_name("a08_references.json").read_text())[trusted_judge.key(name, None)]
+
+    def first_failure(module):
+        for case, record, reference in zip(cases, records, references):
+            try:
+                getattr(module, f"judge_{name}")(case, record, reference)
+            except AssertionError as error:
+                return str(error)
+        return None
+
+    validate, graded = first_failure(students), first_failure(checks)
+    assert validate is not None and where in validate and cause not in validate, validate
+    assert graded is not None and cause in graded, graded
