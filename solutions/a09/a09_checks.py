@@ -1,28 +1,32 @@
 """The checks of assignment 9 (CTC and the parallel scan), used by its test cells: ``check("ctc_torch",
 ctc_log_likelihood)``.
 
-Also the helpers that the notebook's setup cell imports from here: ``random_log_probs``, the reference
-``torch_ctc_log_likelihood`` and the definition ``scan_loop``.
+Also the helpers that the notebook's setup cell imports from here and gives students: ``random_log_probs``, the
+reference ``torch_ctc_log_likelihood`` and the definition ``scan_loop``.
 
 For each check ``name`` (run by rnnlib.checking: ``check = Checker("a09_checks")`` in the setup cell):
 ``cases_<name>(rng)`` gives the inputs (plain numpy data and ints), ``produce_<name>(fn, case)`` calls your function
 on copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares
-that record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong,
-and ``reference_<name>(case)`` computes the solution's record here (with torch.nn.CTCLoss or the definition), so
-that the checks run in your own notebook. A diagnosis is made only once its cause is established: the judge
-recomputes what the suspected mistake would give (the loss instead of the log-likelihood, a skip between equal
-labels, blanks removed before merging, a round that reads values it already updated, ...) and names it only if your
-numbers match. When your work is graded, the judging happens again with the instructor's copy of this file.
+that record with the instructor's solution's record of the same case (released beside this file as
+a09_references.json for the visible checks) and raises an AssertionError whose first line says what is wrong and
+where: the type or shape you returned, an input you modified, which utterance, which steps of the scan, what you
+returned and what was expected.
+
+This file computes no answer. The cause of a mistake (the loss instead of the log-likelihood, a skip between equal
+labels, blanks removed before merging, a round that reads values it already updated, ...) is named only once it is
+established, by recomputing what that mistake would give: the instructor's diagnoses do that (a09_diagnoses.py,
+never released, ``DIAGNOSES`` below), so in your notebook a failed check says what and where, and the feedback on
+your graded work also names the cause.
 """
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 
 import numpy as np
 
-from rnnlib.checking import call, encode, returned
+from rnnlib.checking import call, diagnoses, returned
 
 PASSED = {
     "ctc_hand": "ctc_log_likelihood: the examples worked by hand",
@@ -34,6 +38,7 @@ PASSED = {
     "scan_random": "linear_scan: equal to the loop on random recurrences",
     "scan_rounds": "linear_scan: about log2 T rounds",
 }
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 MODIFIED_HINT = "work on copies (e.g. A = np.array(a, dtype=float)) instead of writing into the arguments"
 
 
@@ -73,41 +78,7 @@ def _returned(record, what: str, n: int | None = None):
     return returned(record, what, n, hint=MODIFIED_HINT)
 
 
-def _ok(record):
-    return {"returned": encode(record), "error": None, "modified": []}
-
-
 # ------------------------------------------------------------------------------------ Part 1: ctc_log_likelihood
-
-def _ctc_numpy(log_probs, target, blank, *, blank_id=None, skip_equal=False, skip=True, start_label=True,
-               ends=(-1, -2), linear=False):
-    """log p(target) by the CTC forward recursion; the keywords switch on a mistake: the blank taken as the id
-    ``blank_id``, skips allowed between equal labels or not at all, paths that may not start in the first label,
-    the positions a path may end in, the recursion on probabilities (underflows)."""
-    blank = blank if blank_id is None else blank_id
-    ext = np.full(2 * len(target) + 1, blank)  # (S,)
-    ext[1::2] = target
-    allowed = np.zeros(len(ext), dtype=bool)
-    allowed[2:] = (ext[2:] != blank) & (skip_equal | (ext[2:] != ext[:-2])) & skip
-    if linear:
-        probs = np.exp(log_probs)  # (T, C)
-        alpha = np.zeros(len(ext))
-        alpha[0] = probs[0, ext[0]]
-        alpha[1] = probs[0, ext[1]] * start_label
-        for t in range(1, len(probs)):
-            alpha = (alpha + np.r_[0.0, alpha[:-1]] + np.where(allowed, np.r_[0.0, 0.0, alpha[:-2]], 0.0)) \
-                * probs[t, ext]
-        with np.errstate(divide="ignore"):
-            return float(np.log(sum(alpha[e] for e in ends)))
-    alpha = np.full(len(ext), -np.inf)
-    alpha[0] = log_probs[0, ext[0]]
-    alpha[1] = log_probs[0, ext[1]] if start_label else -np.inf
-    for t in range(1, len(log_probs)):
-        alpha = np.logaddexp.reduce([alpha, np.r_[-np.inf, alpha[:-1]],
-                                     np.where(allowed, np.r_[-np.inf, -np.inf, alpha[:-2]], -np.inf)], axis=0) \
-            + log_probs[t, ext]
-    return float(np.logaddexp.reduce([alpha[e] for e in ends]))
-
 
 def _same_number(got, want, rtol=1e-9, atol=1e-9) -> bool:
     """Equal to rounding; infinities equal only themselves."""
@@ -116,54 +87,12 @@ def _same_number(got, want, rtol=1e-9, atol=1e-9) -> bool:
     return bool(np.isclose(got, want, rtol=rtol, atol=atol))
 
 
-END_CAUSE = ("a path may end in the final blank OR in the last label: log p = logaddexp of alpha at the last two "
-             "positions of y'")
-
-
-def _ctc_hypotheses(case):
-    """(the value, cause) of every single mistake the judge can name, in the order they are tried."""
-    log_probs, target, blank = case["log_probs"], case["target"], case["blank"]
-    want = _ctc_numpy(log_probs, target, blank)
-    hyps = [(-want, "that is minus the answer, the loss -log p; return the log-likelihood log p"),
-            (math.exp(want), "that is the probability itself; return its logarithm, log p"),
-            (_ctc_numpy(log_probs, target, blank, ends=(-1,)), f"{END_CAUSE} (you add only the final blank)"),
-            (_ctc_numpy(log_probs, target, blank, ends=(-2,)), f"{END_CAUSE} (you add only the last label)"),
-            (_ctc_numpy(log_probs, target, blank, skip_equal=True),
-             "you also count paths that skip the blank between two equal labels, which merge them into one: a skip "
-             "from s - 2 is allowed only when y'_s is a label different from y'_{s-2}"),
-            (_ctc_numpy(log_probs, target, blank, skip=False),
-             "your paths never skip from s - 2: a path may jump over the blank between two DIFFERENT labels "
-             "(y'_s not a blank and y'_s != y'_{s-2})"),
-            (_ctc_numpy(log_probs, target, blank, start_label=False),
-             "your paths all start in the first blank: a path may also start in the first label, "
-             "alpha_0(1) = log p_0(y_1)")]
-    if blank != 0:
-        hyps.append((_ctc_numpy(log_probs, target, blank, blank_id=0),
-                     f"you use the id 0 as the blank; here the blank is {blank}: use the argument blank everywhere "
-                     "(in y' and in the skip rule)"))
-    hyps.append((_ctc_numpy(log_probs, target, blank, linear=True),
-                 "probabilities multiplied in linear space underflow to 0 on long utterances (the smallest float64 "
-                 "is about 1e-308, log -709): keep alpha in log space and add with np.logaddexp"))
-    return hyps
-
-
-def _paths(case):
-    """The paths of a small utterance that turn into the target: '(1, 1), (0, 1), (1, 0)'."""
-    (T, C), target, blank = case["log_probs"].shape, list(case["target"]), case["blank"]
-    found = []
-    for path in itertools.product(range(C), repeat=T):
-        labels = [s for s, _ in itertools.groupby(path) if s != blank]
-        if labels == target:
-            found.append("(" + ", ".join(map(str, path)) + ")")
-    return ", ".join(found) or "none"
-
-
 def _describe_ctc(case):
     (T, C), target, blank = case["log_probs"].shape, list(case["target"]), case["blank"]
     shown = f"{target}" if len(target) <= 12 else f"[{', '.join(map(str, target[:12]))}, ...] ({len(target)} labels)"
     text = f"T={T}, C={C}, target={shown}, blank={blank}"
-    if C ** T <= 1000:
-        text += f" (the paths that give the target: {_paths(case)})"
+    if DIAGNOSES and C ** T <= 1000:
+        text += f" (the paths that give the target: {DIAGNOSES.paths(case)})"
     return text
 
 
@@ -243,13 +172,6 @@ def produce_ctc_log_likelihood(fn, case):
 produce_ctc_hand = produce_ctc_torch = produce_ctc_long = produce_ctc_log_likelihood
 
 
-def reference_ctc_log_likelihood(case):
-    return _ok(torch_ctc_log_likelihood(case["log_probs"], case["target"], case["blank"]))
-
-
-reference_ctc_hand = reference_ctc_torch = reference_ctc_long = reference_ctc_log_likelihood
-
-
 def judge_ctc_log_likelihood(case, record, reference):
     got = _log_likelihood(_returned(record, "ctc_log_likelihood"))
     want = _log_likelihood(_returned(reference, "the reference"), "the reference")
@@ -257,48 +179,22 @@ def judge_ctc_log_likelihood(case, record, reference):
     atol = 1e-9 if len(case["log_probs"]) < 100 else 1e-7
     if _same_number(got, want, atol=atol):
         return
-    for predicted, cause in _ctc_hypotheses(case):
-        if _same_number(got, predicted, atol=atol) and not _same_number(predicted, want, atol=atol):
-            raise AssertionError(f"ctc_log_likelihood: {cause}. {_describe_ctc(case)}: log p should be {want:.6f}, "
-                                 f"you return {got:.6f}")
+    same = functools.partial(_same_number, atol=atol)
+    cause = DIAGNOSES.ctc_cause(case, got, want, same) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"ctc_log_likelihood: {cause}. {_describe_ctc(case)}: log p should be {want:.6f}, "
+                             f"you return {got:.6f}")
     why = ""
     if want == -np.inf:
         why = " (no alignment fits in T frames: a repeated label needs a blank between its copies)"
-    raise AssertionError(f"ctc_log_likelihood: {_describe_ctc(case)}: torch gives log p = {want:.6f}{why}, you "
-                         f"return {got:.6f}")
+    raise AssertionError(f"ctc_log_likelihood: {_describe_ctc(case)}: log p should be {want:.6f} (as torch.nn.CTCLoss "
+                         f"gives){why}, you return {got:.6f}")
 
 
 judge_ctc_hand = judge_ctc_torch = judge_ctc_long = judge_ctc_log_likelihood
 
 
 # ------------------------------------------------------------------------------------ Part 2: ctc_greedy_decode
-
-def _greedy_numpy(log_probs, blank, *, blank_id=None, blanks_first=False, merge=True, drop=True):
-    """Greedy decoding; the keywords switch on a mistake: the blank taken as ``blank_id``, blanks removed before
-    the repeats are merged, no merging, blanks kept."""
-    blank = blank if blank_id is None else blank_id
-    path = [int(s) for s in np.argmax(log_probs, axis=1)]
-    if blanks_first:
-        path = [s for s in path if s != blank]
-    if merge:
-        path = [s for s, _ in itertools.groupby(path)]
-    return [s for s in path if s != blank or not drop]
-
-
-def _greedy_hypotheses(case):
-    log_probs, blank = case["log_probs"], case["blank"]
-    hyps = [(_greedy_numpy(log_probs, blank, blanks_first=True),
-             "you remove the blanks before merging repeats: a blank between two equal labels keeps them apart "
-             "(a - a is a a); merge repeats FIRST, then remove the blanks"),
-            (_greedy_numpy(log_probs, blank, merge=False), "merge each run of the same symbol into one"),
-            (_greedy_numpy(log_probs, blank, drop=False), "remove the blanks from the decoded labels"),
-            (_greedy_numpy(log_probs, blank, merge=False, drop=False),
-             "that is the best path itself: merge runs of the same symbol, then remove the blanks")]
-    if blank != 0:
-        hyps.append((_greedy_numpy(log_probs, blank, blank_id=0),
-                     f"you use the id 0 as the blank; here the blank is {blank}: use the argument blank"))
-    return hyps
-
 
 def _labels(value, what="ctc_greedy_decode") -> list[int]:
     """The labels a decoder returned: a list (or tuple, or 1-D integer array) of whole numbers."""
@@ -352,19 +248,6 @@ def produce_ctc_greedy_decode(fn, case):
 produce_greedy_hand = produce_greedy_random = produce_ctc_greedy_decode
 
 
-def reference_ctc_greedy_decode(case):
-    """The definition, one frame at a time: a symbol is kept if it is not the blank and differs from the last."""
-    out, previous = [], None
-    for s in np.argmax(case["log_probs"], axis=1):
-        if s != previous and s != case["blank"]:
-            out.append(int(s))
-        previous = s
-    return _ok(out)
-
-
-reference_greedy_hand = reference_greedy_random = reference_ctc_greedy_decode
-
-
 def judge_ctc_greedy_decode(case, record, reference):
     got = _labels(_returned(record, "ctc_greedy_decode"))
     want = _labels(_returned(reference, "the reference"), "the reference")
@@ -373,9 +256,9 @@ def judge_ctc_greedy_decode(case, record, reference):
     path = [int(s) for s in np.argmax(case["log_probs"], axis=1)]
     frames = f"the best path {path}" if len(path) <= 30 else f"{len(path)} frames"
     where = f"{frames} with blank = {case['blank']} should decode to {want}, you return {got}"
-    for predicted, cause in _greedy_hypotheses(case):
-        if got == predicted != want:
-            raise AssertionError(f"ctc_greedy_decode: {cause}. Here {where}")
+    cause = DIAGNOSES.greedy_cause(case, got, want) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"ctc_greedy_decode: {cause}. Here {where}")
     raise AssertionError(f"ctc_greedy_decode: {where}")
 
 
@@ -383,38 +266,6 @@ judge_greedy_hand = judge_greedy_random = judge_ctc_greedy_decode
 
 
 # ------------------------------------------------------------------------------------ Part 3: linear_scan
-
-def _hillis_steele(a, b, h0, *, swapped=False, in_place=False):
-    """The states by Hillis-Steele; the keywords switch on a mistake: the operator's order swapped, or B computed
-    from the A already updated in the same round."""
-    A, B = np.array(a, dtype=float), np.array(b, dtype=float)
-    shift = 1
-    while shift < len(A):
-        if swapped:
-            A[shift:], B[shift:] = A[shift:] * A[:-shift], A[:-shift] * B[shift:] + B[:-shift]
-        elif in_place:
-            A[shift:] = A[shift:] * A[:-shift]
-            B[shift:] = A[shift:] * B[:-shift] + B[shift:]
-        else:
-            A[shift:], B[shift:] = A[shift:] * A[:-shift], A[shift:] * B[:-shift] + B[shift:]
-        shift *= 2
-    return A * h0 + B
-
-
-def _scan_hypotheses(case):
-    a, b, h0 = case["a"], case["b"], case["h0"]
-    hs = scan_loop(a, b, h0)
-    return [(np.concatenate([h0[None], hs[:-1]]),
-             "these are the states BEFORE each step (h0, h_1, ..., h_{T-1}), off by one: hs[t] is the state after "
-             "step t, so hs[0] = a[0] * h0 + b[0]"),
-            (scan_loop(a, b, np.zeros_like(h0)), "h0 is missing: the states are h_t = A_t * h0 + B_t"),
-            (_hillis_steele(a, b, h0, swapped=True),
-             "your operator takes its arguments in the wrong order: with the earlier element first, (a1, b1) . "
-             "(a2, b2) = (a2 a1, a2 b1 + b2), so the new B is A[t] * B[t - shift] + B[t]"),
-            (_hillis_steele(a, b, h0, in_place=True),
-             "a round reads values it has already updated: your new B uses the A of the same round; compute both "
-             "new arrays from the previous round's values (e.g. in one tuple assignment) before you overwrite either")]
-
 
 def _states(value, shape, what="linear_scan") -> np.ndarray:
     if not (isinstance(value, np.ndarray) and value.dtype.kind in "iuf"):
@@ -467,13 +318,6 @@ def produce_linear_scan(fn, case):
 produce_scan_hand = produce_scan_random = produce_scan_rounds = produce_linear_scan
 
 
-def reference_linear_scan(case):
-    return _ok((scan_loop(case["a"], case["b"], case["h0"]), math.ceil(math.log2(len(case["a"])))))
-
-
-reference_scan_hand = reference_scan_random = reference_scan_rounds = reference_linear_scan
-
-
 def _judge_states(case, record, reference):
     """The states hs a student's linear_scan returned, equal to the definition's; and its rounds."""
     shape = case["a"].shape
@@ -483,15 +327,18 @@ def _judge_states(case, record, reference):
     hs, rounds = value
     got = _states(hs, shape)
     want = _states(_returned(reference, "the reference", 2)[0], shape, "the reference")
-    if np.allclose(got, want, rtol=1e-9, atol=1e-9):
+    same = functools.partial(np.allclose, rtol=1e-9, atol=1e-9)
+    if same(got, want):
         return rounds
-    for predicted, cause in _scan_hypotheses(case):
-        if np.allclose(got, predicted, rtol=1e-9, atol=1e-9) and not np.allclose(predicted, want, rtol=1e-9,
-                                                                                  atol=1e-9):
-            raise AssertionError(f"linear_scan: {cause} (T={shape[0]}, B={shape[1]}, H={shape[2]})")
-    wrong = np.where(~np.isclose(got, want, rtol=1e-9, atol=1e-9).all(axis=(1, 2)))[0]
+    cause = DIAGNOSES.scan_cause(case, got, want, same) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"linear_scan: {cause} (T={shape[0]}, B={shape[1]}, H={shape[2]})")
+    wrong = ~np.isclose(got, want, rtol=1e-9, atol=1e-9)  # (T, B, H)
+    steps = np.where(wrong.any(axis=(1, 2)))[0]
+    t, i, j = np.argwhere(wrong)[0]
     raise AssertionError(f"linear_scan: T={shape[0]}, B={shape[1]}, H={shape[2]}: the states differ from the loop's "
-                         f"(scan_loop) at steps {wrong.tolist()[:10]}{' ...' if len(wrong) > 10 else ''}")
+                         f"(scan_loop) at steps {steps.tolist()[:10]}{' ...' if len(steps) > 10 else ''}; first "
+                         f"hs[{t}, {i}, {j}] = {got[t, i, j]:.6g}, should be {want[t, i, j]:.6g}")
 
 
 def judge_linear_scan(case, record, reference):
