@@ -1,24 +1,29 @@
 """What is particular to a06's checker module (solutions/a06/a06_checks.py), run in this process through the setup
-cell's ``check`` (as Validate runs it); test_checks.py holds what every ported assignment must show (each mistake of
-cases/a06.py named by its cause, the references agreeing, unreadable records failing).
+cell's ``check`` (as Validate runs it), and its diagnoses (a06_diagnoses.py, never released); test_checks.py holds
+what every ported assignment must show (each mistake of cases/a06.py named by its cause, the references agreeing,
+unreadable records failing, the students' copy holding no answer).
 """
+
+import json
+import re
 
 import numpy as np
 import pytest
 
 import harness
 import notebook_run
+import trusted_judge
 
 CASE = harness.load_case("a06")
 
 
-def test_the_input_gate_test_is_not_vacuous(checks):
+def test_the_input_gate_test_is_not_vacuous(checks, diagnoses):
     """With the candidate's rows zero, g = 0 and i * g = 0 whatever i is; the gates' cases keep every gate away
     from 0, so an input gate with tanh, or one read from the wrong rows, changes c."""
     for case in checks.cases_lstm_gates(np.random.default_rng(0)):
-        h, c = checks._lstm_numpy(**case)
+        h, c = diagnoses.lstm_numpy(**case)
         for acts in (("tanh", "sigmoid", "tanh", "sigmoid"), ("sigmoid", "sigmoid", "sigmoid", "sigmoid")):
-            assert not np.allclose(c, checks._lstm_numpy(**case, acts=acts)[1])
+            assert not np.allclose(c, diagnoses.lstm_numpy(**case, acts=acts)[1])
         assert np.all(np.abs(np.tanh(np.split(case["bias_ih"] + case["bias_hh"], 4)[2])) > 0)
 
 
@@ -31,8 +36,8 @@ def test_outputs_of_the_wrong_type_fail(checks, solution, check):
         check("lstm_torch", lambda *args: solution["lstm_step"](*args)[0])
 
 
-def test_the_reference_is_built_from_untouched_inputs(checks, solution):
-    """A backward that adds into dc in place is caught, and cannot change the case the reference is built from."""
+def test_a_backward_that_writes_into_dc_is_caught(checks, solution, check):
+    """A backward that adds into dc in place is caught, and cannot change the case it is judged on."""
     def in_place(dh, dc, x, h_prev, c_prev, params):
         grads = solution["lstm_step_backward"](dh, dc, x, h_prev, c_prev, params)
         dc += 1.0
@@ -44,10 +49,76 @@ def test_the_reference_is_built_from_untouched_inputs(checks, solution):
     assert all(np.array_equal(case[k], before[k]) for k in case)
     assert record["modified"] == ["dc"]
     with pytest.raises(AssertionError, match="^lstm_step_backward modified its input dc: do not modify your inputs"):
-        checks.judge_lstm_backward_params(case, record, checks.reference_lstm_backward_params(case))
+        checks.judge_lstm_backward_params(case, record, check.references()["lstm_backward_params/None"][0])
 
 
-def test_a_visible_check_prints_one_line(solution, capsys, check):
+def test_a_visible_check_prints_one_line_a_hidden_one_is_only_recorded(solution, capsys, check):
     check("gru_torch", solution["gru_step"])
     check("gru_torch", solution["gru_step"], seed=6006)
-    assert capsys.readouterr().out == "gru_step matches torch.nn.GRUCell\n"
+    assert capsys.readouterr().out == ("gru_step matches torch.nn.GRUCell\n"
+                                       "gru_torch: recorded; it is judged when your work is graded\n")
+
+
+def test_the_diagnoses_name_the_gates_as_the_checks_do(checks, diagnoses):
+    """The diagnoses cannot import the checker module (it loads them by path), so they keep their own copy."""
+    assert (diagnoses.GATE_NAMES, diagnoses.LSTM_GATES, diagnoses.GRU_GATES) == (
+        checks.GATE_NAMES, checks.LSTM_GATES, checks.GRU_GATES)
+
+
+RELEASE = harness.ROOT / "exercises" / "a06"
+
+
+@pytest.fixture(scope="module")
+def students_copy():
+    """The checker module released beside the students' notebook: no diagnoses beside it."""
+    checker = trusted_judge.load_checker(RELEASE / "a06_checks.py")
+    assert checker.DIAGNOSES is None
+    return checker
+
+
+def first_failure(checker, name, fn):
+    """The message of the first visible case of check ``name`` that ``fn`` fails, judged as Validate judges it
+    (records through JSON, against the released references)."""
+    references = json.loads((RELEASE / "a06_references.json").read_text())[f"{name}/None"]
+    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
+        record = json.loads(json.dumps(getattr(checker, f"produce_{name}")(fn, case)))
+        try:
+            getattr(checker, f"judge_{name}")(case, record, reference)
+        except AssertionError as error:
+            return str(error)
+    return None
+
+
+FUNCTIONS = {"lstm_gates": "lstm_step", "gru_torch": "gru_step", "lstm_backward_params": "lstm_step_backward"}
+# (mutant of cases/a06.py, a visible check, its test cell, what the students' copy says: where, not why)
+WHERE = [("LSTM gate order i, f, o, g", "lstm_gates", "test-lstm-step-gate-order",
+          r"^lstm_step: h \(relative error \S+: h\[\d, \d\] is \S+ where torch's is \S+\), c \(relative error .*\) "
+          r"differ from torch's$"),
+         ("GRU with z and 1 - z swapped", "gru_torch", "test-gru-step-torch",
+          r"^gru_step: h \(relative error \S+: h\[\d, \d\] is \S+ where torch's is \S+\) differs from torch's$"),
+         ("backward: c's path through h left out", "lstm_backward_params", "test-lstm-backward-params",
+          r"^these gradients differ from torch.autograd's: x \(relative error \S+\), .*; x\[\d, \d\] is \S+ "
+          r"where torch's is \S+; in the parameters' gradients only the rows of the input gate i and forget gate f and "
+          r"candidate g are wrong")]
+
+
+@pytest.mark.parametrize("mutant,name,cell,where", WHERE, ids=[w[0] for w in WHERE])
+def test_the_students_copy_says_where_and_the_graded_feedback_why(mutant, name, cell, where, checks,
+                                                                  students_copy):
+    wrong, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
+    fn = wrong[FUNCTIONS[name]]
+    validate, graded = first_failure(students_copy, name, fn), first_failure(checks, name, fn)
+    cause = CASE.failures[mutant][cell]
+    assert cause in graded, graded
+    assert re.match(where, validate), validate
+    assert cause not in validate
+
+
+def test_a_sign_flipped_gate_is_named_from_the_records(students_copy, solution):
+    """A gate's rows of the parameters' gradients that are exactly the negative of the solution's are a fact of
+    the records: the students' copy names the gate and the sign with no diagnosis, as the graded feedback does."""
+    mutant = "backward: forget gate derivative with the wrong sign"
+    wrong, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
+    message = first_failure(students_copy, "lstm_backward_params", wrong["lstm_step_backward"])
+    assert CASE.failures[mutant]["test-lstm-backward-params"] in message, message
+    assert first_failure(students_copy, "lstm_backward_params", solution["lstm_step_backward"]) is None
