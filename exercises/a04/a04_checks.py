@@ -8,7 +8,8 @@ that record with the instructor's solution's record on the same inputs (for the 
 beside this file) and raises an AssertionError whose first line says what looks wrong and where: the type, the
 shape, a modified input, which step, array or number differs, got against expected.
 
-This module computes no answer itself. Naming the cause of a wrong number (the spectral norm, the Jacobian without
+This module computes no answer itself (tanh_rnn_forward, which draws the cases' hidden states, is the forward pass
+the notebook's setup cell gives you). Naming the cause of a wrong number (the spectral norm, the Jacobian without
 tanh's derivative, each array clipped on its own, ...) needs to recompute what each mistake would give; that is done
 by the instructor's diagnoses (a04_diagnoses.py, never released), so the cause appears in the feedback on your
 graded work, where the judging happens again with the instructor's copy of this file.
