@@ -3,13 +3,16 @@
 
 For each check ``name`` (run by rnnlib.checking: ``check = Checker("a04_checks")`` in the setup cell):
 ``cases_<name>(rng)`` gives the inputs (plain numpy data), ``produce_<name>(fn, case)`` calls your function on
-copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)`` compares that
-record with the instructor's solution's and raises an AssertionError whose first line says what looks wrong, and
-``reference_<name>(case)`` computes the solution's record here, with torch or a closed form, so that the checks
-run in your own notebook. A diagnosis is made only once its cause is established: the judge recomputes what the
-suspected mistake would give (the spectral norm, the Jacobian without tanh's derivative, each array clipped on its
-own, ...) and names it only if your numbers match. When your work is graded, the judging happens again with the
-instructor's copy of this file.
+copies of them and records what it returned (plain data), and ``judge_<name>(case, record, reference)`` compares
+that record with the instructor's solution's record on the same inputs (for the visible checks, a04_references.json
+beside this file) and raises an AssertionError whose first line says what looks wrong and where: the type, the
+shape, a modified input, which step, array or number differs, got against expected.
+
+This module computes no answer itself (tanh_rnn_forward, which draws the cases' hidden states, is the forward pass
+the notebook's setup cell gives you). Naming the cause of a wrong number (the spectral norm, the Jacobian without
+tanh's derivative, each array clipped on its own, ...) needs to recompute what each mistake would give; that is done
+by the instructor's diagnoses (a04_diagnoses.py, never released), so the cause appears in the feedback on your
+graded work, where the judging happens again with the instructor's copy of this file.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import contextlib
 
 import numpy as np
 
-from rnnlib.checking import Opaque, call, encode, numeric, returned
+from rnnlib.checking import Opaque, call, diagnoses, numeric, returned
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "spectral_radius_normal": "spectral_radius: the visible checks pass",
@@ -84,34 +89,6 @@ def produce_spectral_radius(fn, case):
 produce_spectral_radius_normal = produce_spectral_radius_nonnormal = produce_spectral_radius
 
 
-def reference_spectral_radius(case):
-    import torch
-
-    rho = float(torch.linalg.eigvals(torch.from_numpy(case["W"])).abs().max())
-    return {"returned": encode(rho), "error": None, "modified": []}
-
-
-reference_spectral_radius_normal = reference_spectral_radius_nonnormal = reference_spectral_radius
-
-
-def _spectral_hypotheses(W):
-    """(what the mistake returns: one or more numbers, its cause) for every mistake the judge can name."""
-    eigenvalues = np.linalg.eigvals(W)
-    largest = eigenvalues[np.argmax(np.abs(eigenvalues))]
-    return [
-        (np.linalg.norm(W, 2), "you returned the largest singular value (the spectral norm ||W||_2); it bounds the "
-                               "spectral radius from above but differs from it for non-symmetric matrices"),
-        (np.abs(np.linalg.eigvalsh(W)).max(), "np.linalg.eigvalsh assumes a symmetric matrix and reads one triangle "
-                                              "only; use np.linalg.eigvals for a general matrix"),
-        (np.abs(eigenvalues.real).max(), "you took the largest |real part|; the eigenvalues are complex in general "
-                                         "and their modulus is np.abs(lambda) = sqrt(re**2 + im**2)"),
-        ((eigenvalues.real.max(), largest.real), "you returned an eigenvalue (its real part), not the largest "
-                                                 "ABSOLUTE value: take the modulus np.abs of every eigenvalue, then "
-                                                 "the max (-3 counts as 3)"),
-        (np.linalg.norm(W), "you returned the Frobenius norm of W, not the largest modulus of its eigenvalues"),
-    ]
-
-
 def judge_spectral_radius(case, record, reference):
     W = case["W"]
     value = returned(record, "spectral_radius")
@@ -126,13 +103,9 @@ def judge_spectral_radius(case, record, reference):
     if abs(value - want) < tol:
         return
     shown = f"({np.round(W, 4).tolist()})" if W.size <= 9 else f" of a {W.shape[0]}x{W.shape[1]} matrix"
-    causes = [cause for predicted, cause in _spectral_hypotheses(W)
-              if any(abs(value - p) < tol and abs(p - want) >= tol for p in np.ravel(predicted))]
-    if len(causes) == 1:
-        raise AssertionError(f"spectral_radius{shown} = {_fixed(value)}, expected {_fixed(want)}: {causes[0]}")
-    if causes:  # on this matrix several mistakes give the same number: name them all, not one at random
-        raise AssertionError(f"spectral_radius{shown} = {_fixed(value)}, expected {_fixed(want)}; on this matrix "
-                             "each of these mistakes gives that number: " + "; or ".join(causes))
+    cause = DIAGNOSES.spectral_radius_cause(W, value, want, tol) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"spectral_radius{shown} = {_fixed(value)}, expected {_fixed(want)}: {cause}")
     raise AssertionError(f"spectral_radius{shown} = {_fixed(value)}, expected {_fixed(want)}, the largest modulus "
                          "of its eigenvalues")
 
@@ -163,52 +136,6 @@ def setup_run():
     hs = tanh_rnn_forward(x, h0, params)
     dh_last = rng.standard_normal((B, H))
     return {"weight_hh": params["weight_hh"], "hs": hs, "dh_last": dh_last, "x": x, "h0": h0, **params}
-
-
-def _norms_numpy(weight_hh, hs, dh_last, *, tanh=True, transposed=False, shifted=False, whole=False,
-                 backwards=False, total=False, late=False, **_):
-    """grad_norms_by_lag in numpy, with one of the mistakes the judge looks for switched on.
-
-    tanh=False: no tanh derivative; transposed: W_hh.T; shifted: 1 - h_(t-1)**2 (hs[t - 1] wraps at t = 0);
-    whole: the norm of the whole (B, H) array; backwards: the array reversed; total: summed over the batch;
-    late: norms[t] recorded after going back a step.
-    """
-    T = len(hs)
-    norms = np.empty(T)
-    W = weight_hh.T if transposed else weight_hh
-    grad = dh_last  # (B, H)
-    for t in range(T - 1, -1, -1):
-        if not late:
-            norms[t] = _batch_norm(grad, whole, total)
-        grad = (grad * (1.0 - hs[t - 1 if shifted else t] ** 2) if tanh else grad) @ W  # (B, H)
-        if late:
-            norms[t] = _batch_norm(grad, whole, total)
-    return norms[::-1] if backwards else norms
-
-
-def _batch_norm(grad, whole, total):
-    if whole:
-        return np.linalg.norm(grad)
-    row = np.linalg.norm(grad, axis=1)  # (B,)
-    return row.sum() if total else row.mean()
-
-
-NORM_CAUSES = {
-    "tanh": (dict(tanh=False), "you multiply by W_hh alone; the Jacobian of h_t = tanh(...) also has the tanh "
-                               "derivative: diag(1 - h_t^2) W_hh"),
-    "transposed": (dict(transposed=True), "you go back through weight_hh.T: with rows as batch entries the forward "
-                                          "pass computed h_(t-1) @ W_hh.T, so the gradient goes back as "
-                                          "(dL/dh_t * (1 - h_t^2)) @ W_hh"),
-    "shifted": (dict(shifted=True), "your result is shifted by one step; going from h_t back to h_(t-1) uses "
-                                    "1 - h_t^2, not 1 - h_(t-1)^2"),
-    "whole": (dict(whole=True), "you took the norm of the whole (B, H) array; take the norm of each row (axis=1), "
-                                "then the batch mean"),
-    "total": (dict(total=True), "you summed the norms over the batch; take their batch mean"),
-    "backwards": (dict(backwards=True), "your array runs backwards; norms[t] belongs to step t, so norms[T-1] is the "
-                                        "mean norm of dh_last"),
-    "late": (dict(late=True), "norms[t] holds the norm one step further back: record the mean norm of dL/dh_t "
-                              "before going back a step (norms[T-1] is the mean norm of dh_last)"),
-}
 
 
 def _norms_case(rng, T, B, H, scale=1.0):
@@ -251,40 +178,16 @@ def cases_grad_norms_torch(rng):
     return [setup_run()] + [_torch_run(rng, *shape, scale) for shape, scale in zip(shapes, scales)]
 
 
+def _arrays(case):
+    """grad_norms_by_lag's arguments: weight_hh (H, H), hs (T, B, H), dh_last (B, H)."""
+    return case["weight_hh"], case["hs"], case["dh_last"]
+
+
 def produce_grad_norms(fn, case):
-    return call(fn, {k: case[k] for k in ("weight_hh", "hs", "dh_last")})
+    return call(fn, dict(zip(("weight_hh", "hs", "dh_last"), _arrays(case))))
 
 
 produce_grad_norms_last_step = produce_grad_norms_scalar = produce_grad_norms_torch = produce_grad_norms
-
-
-def reference_grad_norms(case):
-    """The norms by a plain loop in numpy (the judge of the last step and of one unit needs no more)."""
-    return {"returned": encode(_norms_numpy(case["weight_hh"], case["hs"], case["dh_last"])), "error": None,
-            "modified": []}
-
-
-reference_grad_norms_last_step = reference_grad_norms_scalar = reference_grad_norms
-
-
-def reference_grad_norms_torch(case):
-    """torch.nn.RNNCell unrolled with the case's weights; autograd computes every dL/dh_t."""
-    import torch
-
-    cell = torch.nn.RNNCell(case["x"].shape[2], case["h0"].shape[1]).double()
-    with torch.no_grad():
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(cell, name).copy_(torch.from_numpy(case[name]))
-    h, states = torch.from_numpy(case["h0"]), []
-    for x_t in torch.from_numpy(case["x"]):
-        h = cell(x_t, h)
-        h.retain_grad()
-        states.append(h)
-    (states[-1] * torch.from_numpy(case["dh_last"])).sum().backward()
-    hs = torch.stack(states).detach().numpy()  # (T, B, H)
-    assert np.allclose(hs, case["hs"], rtol=1e-12, atol=1e-14), "the case's forward pass is not torch's"
-    norms = np.array([s.grad.norm(dim=1).mean().item() for s in states])  # (T,)
-    return {"returned": encode(norms), "error": None, "modified": []}
 
 
 def _norms(case, record, reference):
@@ -298,20 +201,13 @@ def _norms(case, record, reference):
     return got, want
 
 
-def _norm_hypotheses(case, which=None):
-    args = (case["weight_hh"], case["hs"], case["dh_last"])
-    return [(_norms_numpy(*args, **kw), cause) for name, (kw, cause) in NORM_CAUSES.items()
-            if which is None or name in which]
-
-
 def judge_grad_norms_last_step(case, record, reference):
     got, want = _norms(case, record, reference)
     if np.isclose(got[-1], want[-1], rtol=1e-10, atol=0):
         return
-    for predicted, cause in _norm_hypotheses(case, ("whole", "total", "backwards", "late")):
-        if np.isclose(got[-1], predicted[-1], rtol=1e-10, atol=0) and not np.isclose(predicted[-1], want[-1],
-                                                                                      rtol=1e-10, atol=0):
-            raise AssertionError(f"norms[T-1] = {_fixed(got[-1])}, expected {_fixed(want[-1])}: {cause}")
+    cause = DIAGNOSES.last_step_cause(*_arrays(case), got[-1], want[-1]) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(f"norms[T-1] = {_fixed(got[-1])}, expected {_fixed(want[-1])}: {cause}")
     raise AssertionError(f"norms[T-1] = {_fixed(got[-1])}, expected {_fixed(want[-1])}, the batch mean of ||dh_last|| "
                          "(dL/dh_(T-1) = dh_last)")
 
@@ -320,9 +216,9 @@ def _judge_norms(case, record, reference, against: str):
     got, want = _norms(case, record, reference)
     if np.allclose(got, want, rtol=1e-8, atol=0):
         return
-    for predicted, cause in _norm_hypotheses(case):
-        if np.allclose(got, predicted, rtol=1e-8, atol=0) and not np.allclose(predicted, want, rtol=1e-8, atol=0):
-            raise AssertionError(cause)
+    cause = DIAGNOSES.norms_cause(*_arrays(case), got, want) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(cause)
     T, B, H = case["hs"].shape
     bad = [t for t in range(T) if not np.isclose(got[t], want[t], rtol=1e-8, atol=0)]
     raise AssertionError(f"T = {T}, B = {B}, H = {H}: your norms differ from {against} at t = {bad}"[:300]
@@ -344,8 +240,10 @@ def _grads(rng, shapes, spread=(1.0, 1.0)):
     return {f"g{i}": rng.standard_normal(s) * rng.uniform(*spread) for i, s in enumerate(shapes)}
 
 
-def _global_norm(grads) -> float:
-    return float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+def _bounds(grads) -> tuple[float, float]:
+    """Bounds of the global norm that need not compute it: the largest |entry| m, and sqrt(N) m for N entries."""
+    largest = max(float(np.abs(g).max()) for g in grads.values())
+    return largest, np.sqrt(sum(np.size(g) for g in grads.values())) * largest
 
 
 SHAPES = (((3, 4), (4,)), ((7,),), ((2, 3), (5,), (1, 1), (2, 2, 2)), ((5, 3), (5,), (5, 5)), ((4, 1, 3),),
@@ -362,7 +260,7 @@ def cases_clip_below(rng):
     cases = [_clip_case(grads, 10.0), _clip_case(grads, 5.0)]
     for i in rng.choice(len(SHAPES), size=3, replace=False):
         grads = _grads(rng, SHAPES[i])
-        cases.append(_clip_case(grads, _global_norm(grads) * rng.uniform(1.01, 3.0)))
+        cases.append(_clip_case(grads, _bounds(grads)[1] * rng.uniform(1.01, 3.0)))  # above the global norm
     return cases
 
 
@@ -374,7 +272,7 @@ def cases_clip_above(rng):
     cases = [_clip_case(grads, 1.0), _clip_case(mixed, 2.0)]
     for i, factor in zip(rng.choice(len(SHAPES), size=3, replace=False), (0.1, 0.5, 0.02)):
         grads = _grads(rng, SHAPES[i], (0.5, 20.0))
-        cases.append(_clip_case(grads, factor * _global_norm(grads)))
+        cases.append(_clip_case(grads, factor * _bounds(grads)[0]))  # below the global norm
     return cases
 
 
@@ -414,48 +312,6 @@ def produce_clip(fn, case):
 produce_clip_below = produce_clip_above = produce_clip_inputs = produce_clip
 
 
-def reference_clip(case):
-    """torch.nn.utils.clip_grad_norm_ on copies (it divides by total_norm + 1e-6)."""
-    import torch
-
-    tensors = []
-    for g in case["grads"].values():
-        p = torch.nn.Parameter(torch.zeros(np.shape(g), dtype=torch.float64))
-        p.grad = torch.tensor(g, dtype=torch.float64)
-        tensors.append(p)
-    total = float(torch.nn.utils.clip_grad_norm_(tensors, case["max_norm"]))
-    clipped = {k: p.grad.numpy() for k, p in zip(case["grads"], tensors)}
-    return {"returned": encode((clipped, total)), "error": None, "modified": [], "shares": False}
-
-
-reference_clip_below = reference_clip_above = reference_clip_inputs = reference_clip
-
-
-def _clip_total_causes(grads, max_norm):
-    total = _global_norm(grads)
-    return [(min(total, max_norm), "total_norm should be the global norm BEFORE clipping; you returned the norm "
-                                   "after it"),
-            (sum(float(np.linalg.norm(np.ravel(g))) for g in grads.values()),
-             "total_norm is the sum of the arrays' norms; the global norm is sqrt(sum over k of ||g_k||^2), the "
-             "norm of all entries of all arrays together"),
-            (total ** 2, "total_norm is the squared global norm: take the square root")]
-
-
-def _clip_value_causes(grads, max_norm):
-    total = _global_norm(grads)
-    own = {k: g * min(1.0, max_norm / max(float(np.linalg.norm(g)), 1e-300)) for k, g in grads.items()}
-    return [(own, "every array was clipped on its own; clip them TOGETHER, with one factor max_norm / total_norm "
-                  "from the global norm, so that the update keeps its direction"),
-            ({k: g * (max_norm / total) for k, g in grads.items()} if total else None,
-             "you rescaled to max_norm although the global norm does not exceed it: only clip when the norm EXCEEDS "
-             "max_norm; below it nothing changes"),
-            ({k: g * (total / max_norm) for k, g in grads.items()},
-             "the factor is upside down: multiply by max_norm / total_norm, which shrinks the gradients"),
-            ({k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()},
-             "np.clip clips each entry on its own (clipping by value); clipping by the global norm multiplies every "
-             "array by one factor, max_norm / total_norm")]
-
-
 def _same_arrays(got: dict, want: dict) -> bool:
     return all(np.allclose(got[k], want[k], rtol=1e-5, atol=1e-15) for k in want)
 
@@ -484,16 +340,16 @@ def judge_clip(case, record, reference):
         raise AssertionError(f"total_norm should be one number, got an array of shape {total.shape}")
     total, want_total = float(total), float(want_total)
     if not np.isclose(total, want_total, rtol=1e-12, atol=0):
-        for predicted, cause in _clip_total_causes(grads, max_norm):
-            if np.isclose(total, predicted, rtol=1e-12) and not np.isclose(predicted, want_total, rtol=1e-12):
-                raise AssertionError(f"total_norm = {_fixed(total)}, expected {_fixed(want_total)}: {cause}")
+        cause = DIAGNOSES.clip_total_cause(grads, max_norm, total, want_total) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(f"total_norm = {_fixed(total)}, expected {_fixed(want_total)}: {cause}")
         raise AssertionError(f"total_norm = {_fixed(total)}, expected {_fixed(want_total)}, the norm of all entries "
                              "of all arrays together (before clipping)")
     if not _same_arrays(clipped, want_clipped):
-        for predicted, cause in _clip_value_causes(grads, max_norm):
-            if predicted is not None and _same_arrays(clipped, predicted) and not _same_arrays(predicted, want_clipped):
-                raise AssertionError(f"max_norm = {_fixed(max_norm)} and the global norm is {_fixed(want_total)}: "
-                                     f"{cause}")
+        cause = DIAGNOSES.clip_value_cause(grads, max_norm, clipped, want_clipped) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(f"max_norm = {_fixed(max_norm)} and the global norm is {_fixed(want_total)}: "
+                                 f"{cause}")
         k = next(k for k in grads if not np.allclose(clipped[k], want_clipped[k], rtol=1e-5, atol=1e-15))
         raise AssertionError(f"max_norm = {_fixed(max_norm)} and the global norm is {_fixed(want_total)}, but "
                              f"clipped[{k!r}] is {np.round(clipped[k], 6).tolist()}, expected "
