@@ -1,6 +1,7 @@
-"""What is particular to a03's checker module (solutions/a03/a03_checks.py), run in this process through the setup
-cell's ``check`` (as Validate runs it); test_checks.py holds what every ported assignment must show (each mistake of
-cases/a03.py named by its cause, the references agreeing, unreadable records failing).
+"""What is particular to a03's checker module (solutions/a03/a03_checks.py) and its diagnoses (a03_diagnoses.py), run
+in this process through the setup cell's ``check`` (as Validate runs it); test_checks.py holds what every ported
+assignment must show (each mistake of cases/a03.py named by its cause, the references agreeing, unreadable records
+failing, no working answer in the students' copy).
 """
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 import harness
 import notebook_run
+import trusted_judge
 
 CASE = harness.load_case("a03")
 
@@ -36,7 +38,6 @@ def test_an_exception_is_reported_with_its_message(check):
 
 def test_a_visible_check_prints_one_line(solution, capsys, check):
     check("rnn_backward_every_state", solution["rnn_backward"])
-    check("rnn_backward_every_state", solution["rnn_backward"], seed=3301)
     assert capsys.readouterr().out == "rnn_backward is right for a loss on every state\n"
 
 
@@ -53,3 +54,45 @@ def test_the_reference_is_built_from_untouched_inputs(checks, solution):
     record = checks.produce_rnn_backward_every_state(scribbles, case)
     assert all(np.array_equal(case[k], before[k]) for k in case)
     assert record["modified"] == ["dhs", "hs"]
+
+
+def test_the_diagnoses_predict_from_the_right_computation(diagnoses, checks, solution):
+    """A mistake is named when the student's numbers match its prediction; each prediction is the right computation
+    with one switch, so the right computation itself must be the solution's."""
+    for case in checks.cases_grad_check_centred(np.random.default_rng(0)):
+        x = case["x"].copy()
+        want = solution["grad_check"](lambda: checks.FUNCTIONS["cube"](x, case), x, case["eps"])
+        assert np.array_equal(diagnoses._difference(case, checks.FUNCTIONS["cube"], "centred"), want)
+    for case in checks.cases_step_backward_inputs(np.random.default_rng(0)):
+        cache = checks.StepCache(*(case[k] for k in ("x", "h_prev", "h", "weight_ih", "weight_hh")))
+        want = solution["rnn_step_backward"](case["dh"], cache)
+        got = diagnoses._step_numpy(**case)
+        assert all(np.allclose(got[k], want[k], rtol=1e-12, atol=1e-14) for k in want)
+    for case in checks.cases_rnn_backward_every_state(np.random.default_rng(0)):
+        cache = checks.SequenceCache(*(case[k] for k in ("x", "h0", "hs", "weight_ih", "weight_hh")))
+        want = solution["rnn_backward"](case["dhs"], cache)
+        got = diagnoses._bptt_numpy(**case)
+        assert all(np.allclose(got[k], want[k], rtol=1e-12, atol=1e-14) for k in want)
+
+
+# Mutants of cases/a03.py whose cause only the diagnoses can name -> (what Validate with the students' copy says: where
+# the error is; the cause that only the graded feedback gives).
+WHERE_NOT_WHY = {
+    "h0 read as hs[-1] at step 0": ("test-rnn-backward-every-state",
+                                    "dweight_hh is off (relative error", "at t = 0 your h_prev is hs[-1]"),
+    "forward difference": ("test-grad-check-centred",
+                           "the largest difference is at grad[", "a forward difference"),
+    "no tanh derivative": ("test-rnn-step-backward-inputs", "dx is off (relative error",
+                           "you did not go back through tanh"),
+}
+
+
+@pytest.mark.parametrize("mutant", list(WHERE_NOT_WHY))
+def test_the_students_copy_says_where_and_the_graded_feedback_why(mutant):
+    cell, where, cause = WHERE_NOT_WHY[mutant]
+    students = trusted_judge.load_checker(harness.ROOT / "exercises" / "a03" / "a03_checks.py")
+    assert students.DIAGNOSES is None and not hasattr(students, "_step_causes")
+    validate = notebook_run.verdicts(CASE, CASE.wrong[mutant], folder=harness.ROOT / "exercises" / "a03")[cell]
+    graded = notebook_run.verdicts(CASE, CASE.wrong[mutant])[cell]
+    assert where in validate and cause not in validate, validate
+    assert cause in graded and CASE.failures[mutant][cell] in graded, graded
