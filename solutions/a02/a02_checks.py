@@ -46,6 +46,16 @@ def _close(a, b) -> bool:
     return a.shape == b.shape and (rel_error(a, b) < 1e-10 or np.allclose(a, b, rtol=0, atol=1e-12))
 
 
+def _got_vs_want(got, want, what: str) -> str:
+    """What ``got`` holds where it differs from ``want`` (same shape): all of it when small, else the element that
+    differs most."""
+    if got.size <= 8:
+        return f"{what} = {np.round(got, 6).tolist()} instead of {np.round(want, 6).tolist()}"
+    index = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape)
+    where = ", ".join(str(int(i)) for i in index)
+    return f"{what}[{where}] = {got[index]:.6g} instead of {want[index]:.6g} (the largest difference)"
+
+
 def _shape_error(record, what: str, case) -> None:
     """A product whose shapes do not fit raises ValueError; say which product the layout calls for."""
     error = record.get("error") if isinstance(record, dict) else None
@@ -109,9 +119,8 @@ def judge_rnn_step(case, record, reference):
     cause = DIAGNOSES.step_cause(case["x"], case["h_prev"], case, h, want) if DIAGNOSES else None
     if cause is not None:
         raise AssertionError(f"{cause} (for (B, D, H) = {(B, D, H)})")
-    raise AssertionError(f"for (B, D, H) = {(B, D, H)}, h = {np.round(h, 6).tolist()}"[:160]
-                         + f" differs from torch.nn.RNNCell's {np.round(want, 6).tolist()}"[:160]
-                         + f" by {rel_error(h, want):.1e} (relative error)")
+    raise AssertionError(f"for (B, D, H) = {(B, D, H)}, h differs from torch.nn.RNNCell's by "
+                         f"{rel_error(h, want):.1e} (relative error): {_got_vs_want(h, want, 'h')}")
 
 
 judge_rnn_step_value = judge_rnn_step_torch = judge_rnn_step
@@ -166,11 +175,13 @@ def judge_rnn_forward_first_steps(case, record, reference):
             raise AssertionError("hs[0] is h0, but hs[t] should be the state after reading x[t]")
         cause = DIAGNOSES.step_cause(case["x"][0], h0, case, hs[0], want[0]) if DIAGNOSES else None
         raise AssertionError(cause or f"hs[0] differs from torch.nn.RNN's by {rel_error(hs[0], want[0]):.1e} "
-                             "(relative): it should be tanh(x[0] @ weight_ih.T + bias_ih + h0 @ weight_hh.T + bias_hh)")
+                             f"(relative): {_got_vs_want(hs[0], want[0], 'hs[0]')}; it should be "
+                             "tanh(x[0] @ weight_ih.T + bias_ih + h0 @ weight_hh.T + bias_hh)")
     if T > 1 and not _close(hs[1], want[1]):
         cause = DIAGNOSES.second_step_cause(case, hs[1]) if DIAGNOSES else None
         raise AssertionError(cause or f"hs[0] is right but hs[1] differs from torch.nn.RNN's by "
-                             f"{rel_error(hs[1], want[1]):.1e} (relative): it should be the step from hs[0] with x[1]")
+                             f"{rel_error(hs[1], want[1]):.1e} (relative): {_got_vs_want(hs[1], want[1], 'hs[1]')}; "
+                             "it should be the step from hs[0] with x[1]")
 
 
 def judge_rnn_forward_torch(case, record, reference):
@@ -184,10 +195,10 @@ def judge_rnn_forward_torch(case, record, reference):
     cause = DIAGNOSES.forward_cause(case, hs, want) if DIAGNOSES else None
     if cause is not None:
         raise AssertionError(f"{cause} (for {shapes})")
-    raise AssertionError(f"for {shapes}, hs[{bad[0]}] differs from torch.nn.RNN's by "
-                         f"{rel_error(hs[bad[0]], want[bad[0]]):.1e} (relative)"
-                         + (": the earlier steps are right, so look at how the state is carried forward"
-                            if bad[0] else ""))
+    t = bad[0]
+    raise AssertionError(f"for {shapes}, hs[{t}] differs from torch.nn.RNN's by {rel_error(hs[t], want[t]):.1e} "
+                         f"(relative): {_got_vs_want(hs[t], want[t], f'hs[{t}]')}"
+                         + ("; the earlier steps are right, so look at how the state is carried forward" if t else ""))
 
 
 # ------------------------------------------------------------------------------------ Part 3: count_parameters

@@ -110,9 +110,11 @@ def test_a_wrong_weight_is_named_by_the_forward_it_spoils(checks, solution):
 # (WRONG mutant, its first failing test cell, what Validate with the students' copy says there: where, not why)
 WHERE = [
     ("bias_hh left out", "test-rnn-step-value",
-     r"^AssertionError: for \(B, D, H\) = \(1, 3, 2\), h = \[\[.*\]\] differs from torch.nn.RNNCell's \[\[.*\]\] by "),
+     r"^AssertionError: for \(B, D, H\) = \(1, 3, 2\), h differs from torch.nn.RNNCell's by .*: "
+     r"h = \[\[0.226028, 0.446244\]\] instead of \[\[-0.069886, 0.591519\]\]$"),
     ("every step from h0", "test-rnn-forward-first-steps",
-     r"^AssertionError: hs\[0\] is right but hs\[1\] differs from torch.nn.RNN's by .* \(relative\)"),
+     r"^AssertionError: hs\[0\] is right but hs\[1\] differs from torch.nn.RNN's by .* \(relative\): "
+     r"hs\[1\] = \[\[.*\]\] instead of \[\[.*\]\]"),
     ("one bias counted", "test-count-parameters-one-layer",
      r"^AssertionError: count_parameters\(3, 4\) = 32, but torch.nn.RNN holds 36$"),
 ]
