@@ -3,21 +3,27 @@
 For each check ``name`` (run by rnnlib.checking: ``check = Checker("a02_checks")`` in the setup cell):
 ``cases_<name>(rng)`` gives the inputs (plain numpy data and numbers), ``produce_<name>(fn, case)`` calls your
 function on copies of them and records what it returned (plain data), ``judge_<name>(case, record, reference)``
-compares that record with the instructor's solution's and raises an AssertionError whose first line says what
-looks wrong, and ``reference_<name>(case)`` computes the solution's record here, with torch, so that the checks
-run in your own notebook. ``params_from_torch`` takes a torch module: its checks build a ``torch.nn.RNN`` from the
-case's weights and record the arrays your function returns. A diagnosis is made only once its cause is
-established: the judge recomputes what the suspected mistake would give (no tanh, a missing bias, an untransposed
-weight, a state not carried forward, one bias counted, ...) and names it only if your numbers match. When your
-work is graded, the judging happens again with the instructor's copy of this file.
+compares that record with the instructor's solution's record of the same case (for the checks without a seed,
+a02_references.json beside this file) and raises an AssertionError that says what is wrong and where: which
+output, which step, got against expected, a wrong type or shape, an error raised, an input modified.
+``params_from_torch`` takes a torch module: its checks build a ``torch.nn.RNN`` from the case's weights, record
+the arrays your function returns, and run a torch.nn.RNN with them to compare its states with the module's.
+
+This module computes no answer. Naming the cause of a wrong number (no tanh, a missing bias, an untransposed
+weight, a state not carried forward, one bias counted, ...) takes re-computing what that mistake would give: the
+instructor's diagnoses do it, in a02_diagnoses.py, which is not handed out. Your copy says what is wrong and
+where; when your work is graded, the judging happens again with the instructor's copy, whose feedback names the
+cause once it is established (the suspected mistake gives exactly your numbers).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnnlib.checking import Opaque, array, call, encode, numeric, returned
+from rnnlib.checking import Opaque, array, call, diagnoses, numeric, returned
 from rnnlib.gradcheck import rel_error
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "rnn_step_value": "rnn_step gives the hand-checked value",
@@ -40,6 +46,16 @@ def _close(a, b) -> bool:
     return a.shape == b.shape and (rel_error(a, b) < 1e-10 or np.allclose(a, b, rtol=0, atol=1e-12))
 
 
+def _got_vs_want(got, want, what: str) -> str:
+    """What ``got`` holds where it differs from ``want`` (same shape): all of it when small, else the element that
+    differs most."""
+    if got.size <= 8:
+        return f"{what} = {np.round(got, 6).tolist()} instead of {np.round(want, 6).tolist()}"
+    index = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape)
+    where = ", ".join(str(int(i)) for i in index)
+    return f"{what}[{where}] = {got[index]:.6g} instead of {want[index]:.6g} (the largest difference)"
+
+
 def _shape_error(record, what: str, case) -> None:
     """A product whose shapes do not fit raises ValueError; say which product the layout calls for."""
     error = record.get("error") if isinstance(record, dict) else None
@@ -49,48 +65,6 @@ def _shape_error(record, what: str, case) -> None:
             f"{what} raised ValueError: {error.get('message')}\nThe shapes of a product do not fit: with batches "
             f"stored as rows, every product takes the transposed weight, x @ weight_ih.T is (..., D) @ (D, H) "
             f"with (D, H) = {(D, H)}, and h @ weight_hh.T is (B, H) @ (H, H)")
-
-
-def _rnn_numpy(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, act="tanh", biases=("ih", "hh"), t_ih=True,
-               t_hh=True, carry=True, shift=False, **_):
-    """The RNN layer in numpy, x (T, B, D) and h0 (B, H) -> hs (T, B, H); the keywords switch on a mistake: another
-    activation, a bias left out, a weight used without its transpose, every step started from h0 (``carry``), or
-    hs[t] holding the state before x[t] (``shift``)."""
-    W_ih, W_hh = (weight_ih.T if t_ih else weight_ih), (weight_hh.T if t_hh else weight_hh)
-    b = ("ih" in biases) * bias_ih + ("hh" in biases) * bias_hh  # (H,)
-    f = {"tanh": np.tanh, "none": lambda a: a, "relu": lambda a: np.maximum(a, 0.0),
-         "sigmoid": lambda a: 0.5 * (1.0 + np.tanh(0.5 * a))}[act]
-    hs, h = [], h0
-    for x_t in x:
-        h_next = f(x_t @ W_ih + (h if carry else h0) @ W_hh + b)  # (B, H)
-        hs.append(h if shift else h_next)
-        h = h_next
-    return np.stack(hs)
-
-
-# (keywords of _rnn_numpy, cause) for every single mistake in one step the judges can name.
-STEP_MISTAKES = [
-    ({"act": "none"}, "your h is the pre-activation itself: apply tanh to it"),
-    ({"act": "relu"}, "your h uses relu: torch.nn.RNN's default nonlinearity is tanh"),
-    ({"act": "sigmoid"}, "your h uses the sigmoid: torch.nn.RNN's default nonlinearity is tanh"),
-    ({"biases": ("ih",)}, "your step leaves out bias_hh: torch adds both biases, bias_ih and bias_hh"),
-    ({"biases": ("hh",)}, "your step leaves out bias_ih: torch adds both biases, bias_ih and bias_hh"),
-    ({"biases": ()}, "your step leaves out both biases, bias_ih and bias_hh: torch adds both"),
-    ({"t_hh": False}, "your step computes h_prev @ weight_hh; with states as rows it is h_prev @ weight_hh.T"),
-    ({"t_ih": False}, "your step computes x @ weight_ih; with inputs as rows it is x @ weight_ih.T"),
-]
-
-
-def _explain(got, want, hypotheses):
-    """The cause of the first (predict, cause) whose ``predict()`` matches ``got`` (and differs from ``want``)."""
-    for predict, cause in hypotheses:
-        try:
-            predicted = predict()
-        except ValueError:  # an untransposed weight whose shapes do not fit: not this case's mistake
-            continue
-        if _close(got, predicted) and not _close(predicted, want):
-            return cause
-    return None
 
 
 def _layer_params(rng, D, H, dtype=np.float64):
@@ -134,23 +108,6 @@ def produce_rnn_step(fn, case):
 produce_rnn_step_value = produce_rnn_step_torch = produce_rnn_step
 
 
-def reference_rnn_step(case):
-    """torch.nn.RNNCell (one step of torch.nn.RNN) with the case's weights, in float64."""
-    import torch
-
-    D, H = case["x"].shape[1], case["h_prev"].shape[1]
-    with torch.random.fork_rng(devices=[]):  # the module's own initialisation leaves the notebook's seed alone
-        cell = torch.nn.RNNCell(D, H).double()
-    with torch.no_grad():
-        for name in PARAM_KEYS:
-            getattr(cell, name).copy_(torch.from_numpy(case[name]))
-        h = cell(torch.from_numpy(case["x"]), torch.from_numpy(case["h_prev"])).numpy()  # (B, H)
-    return {"returned": encode(h), "error": None, "modified": []}
-
-
-reference_rnn_step_value = reference_rnn_step_torch = reference_rnn_step
-
-
 def judge_rnn_step(case, record, reference):
     _shape_error(record, "rnn_step", case)
     (B, D), H = case["x"].shape, case["h_prev"].shape[1]
@@ -159,13 +116,11 @@ def judge_rnn_step(case, record, reference):
     want = returned(reference, "the reference")
     if _close(h, want):
         return
-    sequence = {"x": case["x"][None], "h0": case["h_prev"], **{k: case[k] for k in PARAM_KEYS}}  # T = 1
-    cause = _explain(h, want, [(lambda kw=kw: _rnn_numpy(**sequence, **kw)[0], cause) for kw, cause in STEP_MISTAKES])
+    cause = DIAGNOSES.step_cause(case["x"], case["h_prev"], case, h, want) if DIAGNOSES else None
     if cause is not None:
         raise AssertionError(f"{cause} (for (B, D, H) = {(B, D, H)})")
-    raise AssertionError(f"for (B, D, H) = {(B, D, H)}, h = {np.round(h, 6).tolist()}"[:160]
-                         + f" differs from torch.nn.RNNCell's {np.round(want, 6).tolist()}"[:160]
-                         + f" by {rel_error(h, want):.1e} (relative error)")
+    raise AssertionError(f"for (B, D, H) = {(B, D, H)}, h differs from torch.nn.RNNCell's by "
+                         f"{rel_error(h, want):.1e} (relative error): {_got_vs_want(h, want, 'h')}")
 
 
 judge_rnn_step_value = judge_rnn_step_torch = judge_rnn_step
@@ -176,10 +131,6 @@ judge_rnn_step_value = judge_rnn_step_torch = judge_rnn_step
 def _forward_case(rng, T, B, D, H, params) -> dict:
     """x, h0 and the four parameters, flat (rnn_forward gets the last four as its params dict)."""
     return {"x": rng.standard_normal((T, B, D)), "h0": rng.standard_normal((B, H)), **params}
-
-
-def _params(case) -> dict:
-    return {name: case[name] for name in PARAM_KEYS}
 
 
 def cases_rnn_forward_first_steps(rng):
@@ -208,34 +159,6 @@ def produce_rnn_forward(fn, case):
 produce_rnn_forward_first_steps = produce_rnn_forward_torch = produce_rnn_forward
 
 
-def reference_rnn_forward(case):
-    """torch.nn.RNN with the case's weights, in float64; it takes h0 as (num_layers, B, H)."""
-    import torch
-
-    T, B, D = case["x"].shape
-    H = case["h0"].shape[1]
-    with torch.random.fork_rng(devices=[]):
-        rnn = torch.nn.RNN(D, H).double()
-    with torch.no_grad():
-        for name in PARAM_KEYS:
-            getattr(rnn, name + "_l0").copy_(torch.from_numpy(case[name]))
-        hs = rnn(torch.from_numpy(case["x"]), torch.from_numpy(case["h0"])[None])[0].numpy()  # (T, B, H)
-    return {"returned": encode(hs), "error": None, "modified": []}
-
-
-reference_rnn_forward_first_steps = reference_rnn_forward_torch = reference_rnn_forward
-
-
-def _forward_mistakes(case):
-    """(prediction, cause) for the mistakes of a whole sequence: those of one step, and those of the loop."""
-    args = {"x": case["x"], "h0": case["h0"], **_params(case)}
-    loop = [({"shift": True}, "hs[0] is h0 and every hs[t] is the state before x[t]: hs[t] should be the state "
-                              "after reading x[t] (store h after the step)"),
-            ({"carry": False}, "every step starts from h0: each step must start from the state the previous "
-                               "step produced")]
-    return [(lambda kw=kw: _rnn_numpy(**args, **kw), cause) for kw, cause in loop + STEP_MISTAKES]
-
-
 def _forward_got(case, record):
     _shape_error(record, "rnn_forward", case)
     (T, B, D), H = case["x"].shape, case["h0"].shape[1]
@@ -247,19 +170,18 @@ def judge_rnn_forward_first_steps(case, record, reference):
     hs = _forward_got(case, record)
     want = returned(reference, "the reference")
     h0, T = case["h0"], len(hs)
-    args = {"x": case["x"][:1], **_params(case)}
     if not _close(hs[0], want[0]):
         if _close(hs[0], h0):
             raise AssertionError("hs[0] is h0, but hs[t] should be the state after reading x[t]")
-        cause = _explain(hs[0], want[0], [(lambda kw=kw: _rnn_numpy(h0=h0, **args, **kw)[0], cause)
-                                          for kw, cause in STEP_MISTAKES])
-        raise AssertionError(cause or "hs[0] should be tanh(x[0] @ weight_ih.T + bias_ih + h0 @ weight_hh.T + bias_hh)")
+        cause = DIAGNOSES.step_cause(case["x"][0], h0, case, hs[0], want[0]) if DIAGNOSES else None
+        raise AssertionError(cause or f"hs[0] differs from torch.nn.RNN's by {rel_error(hs[0], want[0]):.1e} "
+                             f"(relative): {_got_vs_want(hs[0], want[0], 'hs[0]')}; it should be "
+                             "tanh(x[0] @ weight_ih.T + bias_ih + h0 @ weight_hh.T + bias_hh)")
     if T > 1 and not _close(hs[1], want[1]):
-        from_h0 = _rnn_numpy(case["x"][1:2], h0, **_params(case))[0]
-        if _close(hs[1], from_h0):
-            raise AssertionError("hs[1] was computed from h0: each step must start from the state the previous "
-                                 "step produced")
-        raise AssertionError("hs[1] should be the step from hs[0] with x[1]")
+        cause = DIAGNOSES.second_step_cause(case, hs[1]) if DIAGNOSES else None
+        raise AssertionError(cause or f"hs[0] is right but hs[1] differs from torch.nn.RNN's by "
+                             f"{rel_error(hs[1], want[1]):.1e} (relative): {_got_vs_want(hs[1], want[1], 'hs[1]')}; "
+                             "it should be the step from hs[0] with x[1]")
 
 
 def judge_rnn_forward_torch(case, record, reference):
@@ -270,51 +192,16 @@ def judge_rnn_forward_torch(case, record, reference):
     bad = [t for t in range(T) if not _close(hs[t], want[t])]
     if not bad:
         return
-    cause = _explain(hs, want, _forward_mistakes(case))
+    cause = DIAGNOSES.forward_cause(case, hs, want) if DIAGNOSES else None
     if cause is not None:
         raise AssertionError(f"{cause} (for {shapes})")
-    raise AssertionError(f"for {shapes}, hs[{bad[0]}] differs from torch.nn.RNN's by "
-                         f"{rel_error(hs[bad[0]], want[bad[0]]):.1e} (relative)"
-                         + (": the earlier steps are right, so look at how the state is carried forward"
-                            if bad[0] else ""))
+    t = bad[0]
+    raise AssertionError(f"for {shapes}, hs[{t}] differs from torch.nn.RNN's by {rel_error(hs[t], want[t]):.1e} "
+                         f"(relative): {_got_vs_want(hs[t], want[t], f'hs[{t}]')}"
+                         + ("; the earlier steps are right, so look at how the state is carried forward" if t else ""))
 
 
 # ------------------------------------------------------------------------------------ Part 3: count_parameters
-
-def _tensors(D, H, num_layers=1, bidirectional=False):
-    """torch.nn.RNN's parameters, in its order: [(name, shape)]."""
-    k = 2 if bidirectional else 1
-    found = []
-    for layer in range(num_layers):
-        inputs = D if layer == 0 else k * H
-        for suffix in ("", "_reverse")[:k]:
-            found += [(f"weight_ih_l{layer}{suffix}", (H, inputs)), (f"weight_hh_l{layer}{suffix}", (H, H)),
-                      (f"bias_ih_l{layer}{suffix}", (H,)), (f"bias_hh_l{layer}{suffix}", (H,))]
-    return found
-
-
-def _count(D, H, num_layers=1, bidirectional=False, biases=2, later_inputs="kH", directions=True, layers=True):
-    """The count in closed form; the keywords switch on a mistake: one bias, later layers reading D or H features
-    instead of directions * H, the second direction not counted, only the first layer counted."""
-    k = 2 if bidirectional else 1
-    total = 0
-    for layer in range(num_layers if layers else 1):
-        inputs = D if layer == 0 else {"kH": k * H, "D": D, "H": H}[later_inputs]
-        total += (k if directions else 1) * (H * inputs + H * H + biases * H)
-    return total
-
-
-COUNT_MISTAKES = [
-    ({"biases": 1}, "counts one bias per layer and direction: torch.nn.RNN has two, bias_ih and bias_hh"),
-    ({"later_inputs": "D"}, "gives every layer D inputs: a layer above the first reads the output of the layer "
-                            "below, directions * H features"),
-    ({"later_inputs": "H"}, "gives the layers above the first H inputs: with bidirectional=True the layer below "
-                            "outputs both directions' states side by side, 2H features"),
-    ({"directions": False}, "counts one direction: with bidirectional=True every layer has a second set of "
-                            "weights and biases (named *_reverse)"),
-    ({"layers": False}, "counts the first layer only: every one of the num_layers layers has its own weights"),
-]
-
 
 def cases_count_one_layer(rng):
     return [{"D": 3, "H": 4}, {"D": 1, "H": 1}] + [dict(zip("DH", _dims(rng, 2, high=33))) for _ in range(3)]
@@ -338,19 +225,6 @@ def produce_count(fn, case):
 produce_count_one_layer = produce_count_stacked = produce_count
 
 
-def reference_count(case):
-    """The numbers torch.nn.RNN holds."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        rnn = torch.nn.RNN(case["D"], case["H"], num_layers=case.get("num_layers", 1),
-                           bidirectional=case.get("bidirectional", False))
-    return {"returned": encode(sum(p.numel() for p in rnn.parameters())), "error": None, "modified": []}
-
-
-reference_count_one_layer = reference_count_stacked = reference_count
-
-
 def judge_count(case, record, reference):
     args = ", ".join([str(case["D"]), str(case["H"])] + [f"{k}={case[k]}" for k in ("num_layers", "bidirectional")
                                                           if k in case])
@@ -361,12 +235,11 @@ def judge_count(case, record, reference):
     want = returned(reference, "the reference")
     if n == want:
         return
-    for kwargs, cause in COUNT_MISTAKES:
-        predicted = _count(**case, **kwargs)
-        if n == predicted != want:
-            raise AssertionError(f"{where} = {n} {cause}")
-    raise AssertionError(f"{where} = {n}, but torch.nn.RNN holds {want}; its tensors are "
-                         + ", ".join(f"{name} {shape}" for name, shape in _tensors(**case)))
+    cause = DIAGNOSES.count_cause(case, n, want) if DIAGNOSES else None
+    if cause is not None:
+        raise AssertionError(f"{where} = {n} {cause}")
+    raise AssertionError(f"{where} = {n}, but torch.nn.RNN holds {want}"
+                         + (f"; its tensors are {DIAGNOSES.count_tensors(case)}" if DIAGNOSES else ""))
 
 
 judge_count_one_layer = judge_count_stacked = judge_count
@@ -433,15 +306,6 @@ def produce_params_from_torch(fn, case):
 produce_params_torch = produce_params_reproduce = produce_params_from_torch
 
 
-def reference_params_from_torch(case):
-    rnn = _module(case)
-    params = {name: getattr(rnn, name + "_l0").detach().double().numpy() for name in PARAM_KEYS}
-    return {"returned": encode(params), "error": None, "modified": []}
-
-
-reference_params_torch = reference_params_reproduce = reference_params_from_torch
-
-
 def _params_got(record, case):
     """The dict params_from_torch returned, after the checks both of its tests share."""
     value = returned(record, "params_from_torch",
@@ -476,15 +340,24 @@ def judge_params_torch(case, record, reference):
             raise AssertionError(f"params[{name!r}] does not hold the values of rnn.{name}_l0")
 
 
+def _states(case, params):
+    """The states (T, B, H) of a float64 torch.nn.RNN holding the weights ``params`` on the case's x and h0."""
+    import torch
+
+    rnn = _module({"D": case["D"], "H": case["H"], "dtype": "float64", **params})
+    with torch.no_grad():
+        return rnn(torch.from_numpy(case["x"]), torch.from_numpy(case["h0"])[None])[0].numpy()
+
+
 def judge_params_reproduce(case, record, reference):
-    """The states of the RNN run with the returned weights (computed here, in float64) against those with the
-    module's own weights: equal to rounding."""
+    """The states of torch.nn.RNN run with the returned weights against those with the module's own weights (both
+    in float64): equal to rounding."""
     got = _params_got(record, case)
     want = returned(reference, "the reference")
     params = {name: array(numeric(got[name], f"params[{name!r}]"), f"params[{name!r}]", want[name].shape)
               for name in PARAM_KEYS}
-    hs = _rnn_numpy(case["x"], case["h0"], **params)  # (T, B, H)
-    expected = _rnn_numpy(case["x"], case["h0"], **want)
+    hs = _states(case, params)  # (T, B, H)
+    expected = _states(case, want)
     if not _close(hs, expected):
         wrong = [name for name in PARAM_KEYS if not _close(params[name], want[name])]
         raise AssertionError(f"an RNN run with the weights of params_from_torch(rnn) differs from rnn's output by "
