@@ -165,9 +165,9 @@ def test_the_released_references_are_the_solutions_records(assignment, name, see
     _, checker, _, _ = ported(assignment)
     dropped = getattr(checker, "NOT_RELEASED", ())
     released = released_references(assignment)[trusted_judge.key(name, seed)]
-    solution = [{k: v for k, v in r.items() if k not in dropped} if isinstance(r, dict) else r
-                for r in solution_references(assignment)[trusted_judge.key(name, seed)]]
-    harness.assert_same_data(released, solution, f"{assignment}_references.json, {name}")
+    solution = solution_references(assignment)[trusted_judge.key(name, seed)]
+    harness.assert_same_data(released, [{k: v for k, v in r.items() if k not in dropped} if isinstance(r, dict)
+                                        else r for r in solution], f"{assignment}_references.json, {name}")
     for case_, record, reference in zip(cases_of(checker, name, seed), solution, released):
         getattr(checker, f"judge_{name}")(case_, record, reference)
 
