@@ -40,16 +40,18 @@ def test_release_holds_no_answer_key(release):
     assert student_release.leaks(release, secrets) == []
 
 
-def test_the_leak_check_finds_a_solution_and_a_hidden_test(tmp_path):
+def test_the_leak_check_finds_a_solution_a_hidden_test_and_a_diagnosis(tmp_path):
     """The check that guards the release really sees an answer key that slipped in."""
     secrets = student_release.secret_lines()
     solution = next(line for line, where in secrets.items() if where.endswith("solution"))
     hidden = next(line for line, where in secrets.items() if where.endswith("hidden"))
+    diagnosis = next(line for line, where in secrets.items() if where.endswith("diagnoses"))
     nb = {"cells": [{"cell_type": "code", "source": ["x = 1\n", f"    {solution}\n"], "metadata": {}}]}
     (tmp_path / "copy.ipynb").write_text(json.dumps(nb))
     (tmp_path / "notes.py").write_text(f"{hidden}\n")
+    (tmp_path / "a02_checks.py").write_text(f"def f():\n    {diagnosis}\n")
     found = student_release.leaks(tmp_path, secrets)
-    assert len(found) == 2 and any("copy.ipynb" in f for f in found) and any("notes.py" in f for f in found)
+    assert len(found) == 3 and {f.split(":")[0] for f in found} == {"copy.ipynb", "notes.py", "a02_checks.py"}
 
 
 def test_release_is_a_git_repository_and_never_overwrites_a_stranger(release, tmp_path):
