@@ -87,8 +87,8 @@ def _first_failure(checker, name: str, fn) -> str | None:
     ("bias missing", "neuron_step_values", "neuron_step", "h = -0.53705, expected -0.462117", "the bias b is missing"),
     ("plain fixed-point iteration", "fixed_point_hard", "fixed_point", "is not a fixed point for x=",
      "plain iteration cannot converge"),
-    ("|w| < 1 instead of the slope at h*", "iteration_converges", "iteration_converges", "returned False, expected True",
-     "Use the slope w (1 - h*^2), not w alone"),
+    ("|w| < 1 instead of the slope at h*", "iteration_converges", "iteration_converges",
+     "returned False, expected True", "Use the slope w (1 - h*^2), not w alone"),
 ])
 def test_the_students_copy_says_where_and_the_graders_copy_why(mutant, name, fn, where, cause):
     released = trusted_judge.load_checker(RELEASE / "a01_checks.py")
