@@ -3,11 +3,13 @@ perplexity)``.
 
 For each check ``name`` (see rnnlib/checking.py): ``cases_<name>(rng)`` gives the inputs (plain numpy data),
 ``produce_<name>`` calls your function on copies of them and records what it returned as plain data (a torch tensor
-becomes a numpy array and its dtype), ``judge_<name>`` compares that record with the instructor's solution's and says
-what looks wrong, and ``reference_<name>`` computes what the judge needs from the solution here, with torch, so that
-Validate works on your own machine. A hint is given only once its cause is established: the judge recomputes what
-the suspected mistake would give and names it only if your numbers match. When your work is graded, the judging
-happens again outside your notebook, with the instructor's copy of this file.
+becomes a numpy array and its dtype), and ``judge_<name>`` compares that record with the instructor's solution's
+record of the same inputs (a05_references.json beside this file, for the visible checks) and says what is wrong and
+where: the ids that differ, the frequencies of the draws next to the solution's, the perplexity, the call of your
+loop and what it was given. This file computes no answer. When your work is graded, the judging happens again
+outside your notebook, with the instructor's copy of this file and its diagnoses (a05_diagnoses.py, never
+released), which also name the cause: a hint is given only once it is established, by re-computing what the
+suspected mistake would give and naming it only if your numbers match.
 
 Part 3 trains a model. What the judge checks from records: the chunks, states and losses of a small run (each
 input compared with the chunk it should be, each state with the one before it), the first loss of the graded run
@@ -24,7 +26,9 @@ import math
 
 import numpy as np
 
-from rnnlib.checking import Opaque, call, decode, encode, returned
+from rnnlib.checking import Opaque, call, decode, diagnoses, encode, returned
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "sample_greedy": "sample_with_temperature: the visible checks pass",
@@ -88,11 +92,6 @@ def _describe(value) -> str:
     if isinstance(value, Opaque):
         return f"an object of type {value.type_name}"
     return f"{type(value).__name__} {value!r}"[:120]
-
-
-def _ok(value=None) -> dict:
-    """A record of a function that returned ``value`` (a reference computed here)."""
-    return {"returned": encode(value), "error": None, "modified": []}
 
 
 def _gen(seed: int):
@@ -181,32 +180,6 @@ def produce_sample_with_temperature(fn, case):
 produce_sample_greedy = produce_sample_distribution = produce_sample_temperature = produce_sample_with_temperature
 
 
-def _softmax(logits, temperature):
-    import torch
-
-    return torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)) / temperature, dim=-1)
-
-
-def _multinomial(probs, seed) -> np.ndarray:
-    import torch
-
-    return torch.multinomial(probs, 1, generator=_gen(seed))[:, 0].numpy()
-
-
-def reference_sample_with_temperature(case):
-    """The draw of torch.multinomial on softmax(logits / tau), from the same generator state."""
-    if case["expect"] == "error":
-        return {"returned": None, "error": {"type": "ValueError", "message": "temperature"}, "modified": []}
-    ids = _multinomial(_softmax(case["logits"], case["temperature"]), case["seed"])
-    if case["expect"] == "counts":
-        V = case["logits"].shape[1]
-        return _ok({"counts": np.stack([np.bincount(b, minlength=V) for b in np.split(ids, case["blocks"])])})
-    return _ok({"tensor": ids, "dtype": "torch.int64", "shape": list(ids.shape)})
-
-
-reference_sample_greedy = reference_sample_distribution = reference_sample_temperature = \
-    reference_sample_with_temperature
-
 WHAT = "sample_with_temperature"
 
 
@@ -249,48 +222,31 @@ def _counts(record, case) -> np.ndarray:
     return counts
 
 
-def _chi_square(counts, probs) -> float:
-    """Pearson's chi-square of ``counts`` (V,) against ``probs`` (V,): about V - 1 when they follow them."""
-    expected = counts.sum() * np.asarray(probs, dtype=np.float64)
-    return float(((counts - expected) ** 2 / expected).sum())
-
-
-def _judge_distribution(counts, case, what):
-    """Each block's counts follow softmax(row / tau), by a chi-square test at about 6 standard deviations."""
+def _judge_distribution(counts, case, what, ref_counts):
+    """Each block's counts (blocks, V) were drawn from the distribution of the solution's ``ref_counts`` (blocks, V),
+    by a two-sample chi-square test at about 6 standard deviations."""
     tau = case["temperature"]
-    for block, rows in zip(counts, np.split(case["logits"], case["blocks"])):
-        probs = _softmax(rows[:1], tau)[0].double().numpy()  # (V,)
-        V = len(probs)
-        stat = _chi_square(block, probs)
-        if stat < (V - 1) + 6 * math.sqrt(2 * (V - 1)):
+    for block, ref, rows in zip(counts, ref_counts, np.split(case["logits"], case["blocks"])):
+        seen = (block + ref) > 0  # the ids drawn by either: the others say nothing
+        stat = float(((block - ref)[seen] ** 2 / (block + ref)[seen]).sum())
+        df = max(int(seen.sum()) - 1, 1)
+        if stat < df + 6 * math.sqrt(2 * df):
             continue
         hint = ""
-        if block[np.argmax(probs)] == N_DRAWS and probs.max() < 0.99:
+        top = int(np.argmax(rows[0]))
+        if block[top] == N_DRAWS and ref[top] < 0.99 * N_DRAWS:
             hint = ": you always return the most likely id, which is greedy decoding; draw with torch.multinomial"
-        elif tau != 1.0 and _chi_square(block, _softmax(rows[:1], 1.0)[0].double().numpy()) < 3 * (V - 1) + 30:
-            hint = (": they follow softmax(logits), the distribution of temperature 1. Dividing the probabilities "
-                    "by tau after the softmax does nothing once they are normalised again; divide the logits, "
-                    "then take the softmax")
-        freq = np.round(block / N_DRAWS, 3).tolist()
-        raise AssertionError(f"{what}: the frequencies of your draws {freq} do not follow {where(tau)} = "
-                             f"{np.round(probs, 3).tolist()} (chi-square {stat:.0f}, about {V - 1} expected)" + hint)
+        else:
+            cause = DIAGNOSES.distribution_cause(block, rows[0], tau) if DIAGNOSES else None
+            hint = f": {cause}" if cause else ""
+        freq, ref_freq = np.round(block / N_DRAWS, 3).tolist(), np.round(ref / N_DRAWS, 3).tolist()
+        raise AssertionError(f"{what}: the frequencies of your draws {freq} do not follow {where(tau)}, which the "
+                             f"solution's {N_DRAWS} draws follow with frequencies {ref_freq} (two-sample chi-square "
+                             f"{stat:.0f}, about {df} expected)" + hint)
 
 
 def where(tau) -> str:
     return "softmax(logits)" if tau == 1.0 else f"softmax(logits / tau) at tau = {tau:g}"
-
-
-def _draw_hint(ids, case) -> str:
-    """The cause, when the ids are exactly the draws of a known mistake from the same generator state."""
-    logits, tau, seed = case["logits"], case["temperature"], case["seed"]
-    if tau == 1.0:
-        return ""
-    if np.array_equal(ids, _multinomial(_softmax(logits, 1.0), seed)):
-        return (": these are the draws of temperature 1. Dividing the probabilities by tau after the softmax does "
-                "nothing once they are normalised again; divide the logits, then take the softmax")
-    if np.array_equal(ids, _multinomial(_softmax(logits * tau, 1.0), seed)):
-        return ": these are the draws of softmax(logits * tau); DIVIDE the logits by tau"
-    return ""
 
 
 def judge_sample_with_temperature(case, record, reference):
@@ -306,7 +262,7 @@ def judge_sample_with_temperature(case, record, reference):
         raise AssertionError(f"temperature={tau!r} raised {error.get('type')}; raise ValueError: only tau > 0 is "
                              f"a temperature")
     if expect == "counts":
-        _judge_distribution(_counts(record, case), case, f"temperature {tau:g}")
+        _judge_distribution(_counts(record, case), case, f"temperature {tau:g}", _counts(reference, case))
         return
     ids = _ids(record, case)
     B = logits.shape[0]
@@ -314,7 +270,8 @@ def judge_sample_with_temperature(case, record, reference):
         argmax = logits.argmax(-1)
         if np.array_equal(ids, argmax):
             return
-        hint = _draw_hint(ids, case)
+        cause = DIAGNOSES.draw_cause(case, ids) if DIAGNOSES else None
+        hint = f": {cause}" if cause else ""
         if np.array_equal(ids, logits.argmin(-1)):
             hint = (": you get the LEAST likely id of each row; divide the logits by tau (do not multiply, do not "
                     "negate)")
@@ -326,13 +283,14 @@ def judge_sample_with_temperature(case, record, reference):
     want = _ids(reference, case)
     if np.array_equal(ids, want):
         return
-    hint = _draw_hint(ids, case)
+    cause = DIAGNOSES.draw_cause(case, ids) if DIAGNOSES else None
+    hint = f": {cause}" if cause else ""
     if not hint and np.array_equal(ids, logits.argmax(-1)) and not np.array_equal(want, ids):
         hint = ": these are the most likely ids of each row, which is greedy decoding; draw with torch.multinomial"
     raise AssertionError(
-        f"temperature {tau:g}: {int((ids != want).sum())} of {B} ids differ from torch.multinomial(torch.softmax("
-        f"logits / tau, dim=-1), 1, generator=generator)[:, 0] with the same seed (pass the generator on, and do not "
-        f"draw anything else from it first)" + hint)
+        f"temperature {tau:g}: {int((ids != want).sum())} of {B} ids differ from the solution's draws from the same "
+        f"generator state (pass the generator on to torch.multinomial, and do not draw anything else from it first)"
+        + hint)
 
 
 judge_sample_greedy = judge_sample_distribution = judge_sample_temperature = judge_sample_with_temperature
@@ -400,26 +358,6 @@ def produce_perplexity(fn, case):
 produce_perplexity_hand = produce_perplexity_uniform = produce_perplexity_torch = produce_perplexity
 
 
-def _nll(logits, targets) -> np.ndarray:
-    """-log softmax(logits)[target] in float64, (T, B)."""
-    z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max(axis=-1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    return -np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
-
-
-def reference_perplexity(case):
-    """exp of torch's mean cross-entropy over all (t, b), in float64."""
-    import torch
-    import torch.nn.functional as F
-
-    logits, targets = torch.from_numpy(case["logits"]).double(), torch.from_numpy(case["targets"])
-    return _ok(math.exp(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)).item()))
-
-
-reference_perplexity_hand = reference_perplexity_uniform = reference_perplexity_torch = reference_perplexity
-
-
 def judge_perplexity(case, record, reference):
     ppl = returned(record, "perplexity")
     want = float(returned(reference, "the reference"))
@@ -429,30 +367,31 @@ def judge_perplexity(case, record, reference):
     tol = 1e-9 if case["logits"].dtype == np.float64 else 1e-5
     if abs(ppl - want) <= tol * want:
         return
-    nll = _nll(case["logits"], case["targets"])  # (T, B)
-    mean = float(nll.mean())
-    T, B = nll.shape
+    # The solution's perplexity gives the mean cross-entropy, ln(want), and the sum, T * B * ln(want): what the
+    # mistakes that use them give follows from it.
+    T, B, V = case["logits"].shape
+    mean = math.log(want)
 
     def near(value):
         return math.isfinite(value) and abs(ppl - value) < 1e-4 * max(abs(value), 1.0)
 
+    cause = None
     if near(2.0 ** mean):
-        hint = (": you computed 2 ** cross-entropy, but torch's cross-entropy is in nats (natural log). Nats go with "
-                "exp, bits (log2) with 2 **")
+        cause = ("you computed 2 ** cross-entropy, but torch's cross-entropy is in nats (natural log). Nats go with "
+                 "exp, bits (log2) with 2 **")
     elif near(mean):
-        hint = ": that is the cross-entropy itself; perplexity is its exponential"
-    elif (near(float(np.exp(nll.mean(axis=1)).mean())) or near(float(np.exp(nll).mean()))) and T * B > 1:
-        hint = (": you averaged exp(loss) over steps or characters. Perplexity is exp of the MEAN loss, which is "
-                "smaller whenever the losses differ (exp is convex)")
-    elif T * B > 1 and (near(math.exp(min(float(nll.sum()), 700.0))) or (ppl == math.inf and nll.sum() > 88.8)):
-        hint = ": you summed the losses; take their mean over all T * B characters"
-        if ppl == math.inf:
-            hint = (f": that is exp of the losses' SUM ({nll.sum():.0f} nats), which overflows; take their mean over "
-                    f"all T * B characters")
-    else:
-        hint = ""
-    T, B, V = case["logits"].shape
-    raise AssertionError(f"perplexity = {ppl:.6g}, expected {want:.6g} (T = {T}, B = {B}, V = {V})" + hint)
+        cause = "that is the cross-entropy itself; perplexity is its exponential"
+    elif DIAGNOSES:
+        cause = DIAGNOSES.perplexity_cause(case, ppl)
+    if cause is None and T * B > 1:
+        total = T * B * mean
+        if ppl == math.inf and total > 88.8:
+            cause = (f"that is exp of the losses' SUM ({total:.0f} nats), which overflows; take their mean over all "
+                     f"T * B characters")
+        elif near(math.exp(min(total, 700.0))):
+            cause = "you summed the losses; take their mean over all T * B characters"
+    raise AssertionError(f"perplexity = {ppl:.6g}, expected {want:.6g} (T = {T}, B = {B}, V = {V})"
+                         + (f": {cause}" if cause else ""))
 
 
 judge_perplexity_hand = judge_perplexity_uniform = judge_perplexity_torch = judge_perplexity
@@ -544,21 +483,6 @@ def produce_train_chunks(fn, case):
     record["n_steps"] = optimizer.n_steps
     record["weights_changed"] = any(not torch.equal(p, q) for p, q in zip(model.parameters(), before))
     return record
-
-
-def reference_train_chunks(case):
-    """The solution's first call: from the untouched model, on the first chunk, from state None."""
-    import torch
-
-    from rnnlib.models import CharLM
-
-    model = CharLM(case["V"], case["E"], case["H"], cell="gru", generator=_gen(case["model_seed"]))
-    data = torch.from_numpy(case["data"])
-    t = min(case["seq_len"], len(data) - 1)
-    with torch.no_grad():
-        logits, _ = model(data[:t])
-    nll = torch.nn.functional.cross_entropy(logits.double().reshape(-1, logits.shape[-1]), data[1:t + 1].reshape(-1))
-    return {**_ok(), "calls": encode([{"nll": nll.item()}])}
 
 
 def _train_returned(record):
@@ -692,31 +616,6 @@ def produce_graded_run(fn, case):
 produce_train_loss = produce_train_heldout = produce_graded_run
 
 
-def _first_loss(case, fed="inputs") -> float:
-    """The mean cross-entropy of the untrained model on the first chunk: the first loss of every correct loop (with
-    ``fed="targets"``, of a loop that feeds the model the targets)."""
-    import torch
-    import torch.nn.functional as F
-
-    from rnnlib.models import CharLM
-
-    vocab, train_data, _, _ = corpus()
-    model = CharLM(len(vocab), case["E"], case["H"], cell="gru", generator=_gen(case["model_seed"]))
-    data = torch.from_numpy(train_data)
-    t = case["seq_len"]
-    with torch.no_grad():
-        logits, _ = model(data[:t] if fed == "inputs" else data[1:t + 1])
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), data[1:case["seq_len"] + 1].reshape(-1)).item()
-
-
-def reference_train_loss(case):
-    return _ok([_first_loss(case)])
-
-
-def reference_train_heldout(case):
-    return _ok([])  # the judge measures the model itself
-
-
 def _graded_losses(record, what="train_char_lm") -> list[float]:
     losses = _train_returned(record)
     n = GRADED_RUN["n_updates"]
@@ -736,14 +635,14 @@ def judge_train_loss(case, record, reference):
         hint = ""
         if abs(losses[0] - first * t_B) < 1e-3 * first * t_B:
             hint = ": that is the SUM over the chunk's characters; take the mean (F.cross_entropy's default)"
-        elif abs(losses[0] - _first_loss(case, fed="targets")) < 1e-4 * first:
-            hint = (": it is the untrained model's loss when it reads the TARGETS. The model then sees the character "
-                    "it has to predict and learns to copy it; feed the inputs and score against the targets")
+        elif DIAGNOSES:  # none of the causes it knows: say what the first loss should be
+            cause = DIAGNOSES.first_loss_cause(case, losses[0], V)
+            hint = f": {cause}" if cause else (": is it the mean cross-entropy (F.cross_entropy with reduction='mean') "
+                                               "of the logits reshaped to (t * B, V) against the targets reshaped to "
+                                               "(t * B,)?")
         raise AssertionError(
             f"the first loss is {losses[0]:.4f}, but the untrained model scores {first:.4f} nats per character on the "
-            f"first chunk (about ln V = {math.log(V):.2f})" + (hint or ": is it the mean cross-entropy "
-            "(F.cross_entropy with reduction='mean') of the logits reshaped to (t * B, V) against the targets "
-            "reshaped to (t * B,)?"))
+            f"first chunk (about ln V = {math.log(V):.2f})" + hint)
     late = float(np.mean(losses[-10:]))
     if late < TRAIN_LIMIT:
         measured = _late_loss(_model_from(_weights(record)), case)

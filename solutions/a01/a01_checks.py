@@ -1,18 +1,22 @@
 """The checks of assignment 1 (the recurrent neuron), used by its test cells: ``check("neuron_step", neuron_step)``.
 
 For each check ``name`` (see rnnlib/checking.py): ``cases_<name>(rng)`` gives the inputs, ``produce_<name>``
-calls your function on copies of them, ``judge_<name>`` compares what it returned with the instructor's
-solution and says what looks wrong, and ``reference_<name>`` computes that solution here (with torch or by
-hand) so that Validate works on your own machine. When your work is graded, the judging happens again outside
-your notebook, with the instructor's copy of this file.
+calls your function on copies of them and records what it returned, and ``judge_<name>`` compares that record
+with the instructor's solution's record of the same inputs (a01_references.json beside this file, for the
+visible checks) and says what is wrong and where: the output, the step or the value, got and expected. This file
+computes no answer. When your work is graded, the judging happens again outside your notebook, with the
+instructor's copy of this file and its diagnoses (a01_diagnoses.py, never released), which also name the cause
+by re-computing what each likely mistake would give.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnnlib.checking import call, numeric, returned
+from rnnlib.checking import call, diagnoses, numeric, returned
 from rnnlib.gradcheck import rel_error
+
+DIAGNOSES = diagnoses(__file__)  # None in the students' copy
 
 PASSED = {
     "neuron_step_values": "neuron_step: the hand-checked values are right",
@@ -63,50 +67,28 @@ produce_neuron_step_values = produce_neuron_step
 def judge_neuron_step(case, record, reference):
     h, y = returned(record, "neuron_step", 2)
     h_ref, y_ref = returned(reference, "the reference", 2)
-    x, h_prev, w, u, b, v, c = case.values()
-    scalar = np.ndim(x) == 0
-    if scalar:
+    shape = np.shape(case["x"])
+    if shape == ():
         assert np.ndim(h) == 0 and np.ndim(y) == 0, (
             f"for float inputs, return two floats (h, y); got shapes {np.shape(h)} and {np.shape(y)}")
     else:
-        assert np.shape(h) == np.shape(x) and np.shape(y) == np.shape(x), (
-            f"h has shape {np.shape(h)} and y {np.shape(y)}, expected (B,) = {np.shape(x)}")
+        assert np.shape(h) == shape and np.shape(y) == shape, (
+            f"h has shape {np.shape(h)} and y {np.shape(y)}, expected (B,) = {shape}")
     h, y = numeric(h, "h"), numeric(y, "y")
     if not np.allclose(h, h_ref, rtol=1e-10, atol=1e-12):
-        if np.allclose(h, np.tanh(u * h_prev + w * x + b)):
-            raise AssertionError("h looks like tanh(u h_prev + w x + b): w multiplies the state, u the input")
-        if np.allclose(h, np.tanh(w * h_prev + u * x)):
-            raise AssertionError("h looks like tanh(w h_prev + u x): the bias b is missing")
-        if np.allclose(h, w * h_prev + u * x + b):
-            raise AssertionError("h looks like w h_prev + u x + b: apply tanh to get the state")
+        cause = DIAGNOSES.neuron_step_h_cause(case, h) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(cause)
         raise AssertionError(f"h = {np.round(h, 6).tolist()}, expected {np.round(h_ref, 6).tolist()} "
                              f"(rel. error {rel_error(h, h_ref):.1e}) for {_fmt(case)}")
     if not np.allclose(y, y_ref, rtol=1e-10, atol=1e-12):
-        if np.allclose(y, v * h_prev + c):
-            raise AssertionError("y = v h_prev + c: the output is read from the NEW state h, not from h_prev")
-        if np.allclose(y, v * (w * h_prev + u * x + b) + c):
-            raise AssertionError("y = v (w h_prev + u x + b) + c: the output is read after the tanh")
+        cause = DIAGNOSES.neuron_step_y_cause(case, y) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(cause)
         raise AssertionError(f"y = {np.round(y, 6).tolist()}, expected v h + c = {np.round(y_ref, 6).tolist()}")
 
 
 judge_neuron_step_values = judge_neuron_step
-
-
-def reference_neuron_step(case):
-    """torch.nn.RNNCell with one input and one hidden unit, in float64."""
-    import torch
-
-    x, h_prev, w, u, b, v, c = case.values()
-    cell = torch.nn.RNNCell(1, 1).double()
-    with torch.no_grad():
-        cell.weight_hh.fill_(w), cell.weight_ih.fill_(u), cell.bias_ih.fill_(b), cell.bias_hh.zero_()
-        h = cell(torch.tensor(np.atleast_1d(x), dtype=torch.float64)[:, None],
-                 torch.tensor(np.atleast_1d(h_prev), dtype=torch.float64)[:, None])[:, 0].numpy()  # (B,)
-    h = float(h[0]) if np.ndim(x) == 0 else h
-    return call(lambda *_: (h, v * h + c), case)
-
-
-reference_neuron_step_values = reference_neuron_step
 
 
 # ------------------------------------------------------------------------------------ Part 2: neuron_forward
@@ -151,7 +133,7 @@ produce_neuron_forward_first_step = produce_neuron_forward_edges = produce_neuro
 def judge_neuron_forward(case, record, reference):
     hs, ys = returned(record, "neuron_forward", 2)
     hs_ref, ys_ref = returned(reference, "the reference", 2)
-    x, h0, w, u, b, v, c = case.values()
+    x, h0 = case["x"], case["h0"]
     T, B = x.shape
     assert np.shape(hs) == (T, B), f"hs has shape {np.shape(hs)}, expected (T, B) = ({T}, {B})"
     assert np.shape(ys) == (T, B), f"ys has shape {np.shape(ys)}, expected (T, B) = ({T}, {B})"
@@ -162,14 +144,14 @@ def judge_neuron_forward(case, record, reference):
     if not np.allclose(hs, hs_ref, rtol=1e-10, atol=1e-12):
         if np.allclose(hs[0], h0):
             raise AssertionError("hs[0] equals h0: store the state AFTER reading x[0] (off by one in time)")
-        if T > 1 and np.allclose(hs[0], hs_ref[0]) and np.allclose(hs[1:], np.tanh(u * x[1:] + b)):
-            raise AssertionError("the state is lost after the first step: carry h from one step to the next")
+        cause = DIAGNOSES.neuron_forward_cause(case, hs, hs_ref) if DIAGNOSES else None
+        if cause:
+            raise AssertionError(cause)
         if np.allclose(hs, np.round(hs)) and not np.allclose(hs_ref, np.round(hs_ref)):
             raise AssertionError("hs holds whole numbers: an integer x gave an integer hs (use a float array)")
-        first = np.tanh(w * h0 + u * x[0] + b)
-        if not np.allclose(hs[0], first):
+        if not np.allclose(hs[0], hs_ref[0]):
             raise AssertionError(f"hs[0] = {np.round(hs[0], 6).tolist()}, expected the state after x[0]: "
-                                 f"{np.round(first, 6).tolist()}")
+                                 f"{np.round(hs_ref[0], 6).tolist()}")
         t = int(np.argmax(np.any(~np.isclose(hs, hs_ref), axis=1)))
         raise AssertionError(f"hs[{t}] = {np.round(hs[t], 6).tolist()}, expected {np.round(hs_ref[t], 6).tolist()}"
                              f" (hs differs from torch.nn.RNN's output from step {t} on)")
@@ -178,24 +160,6 @@ def judge_neuron_forward(case, record, reference):
 
 
 judge_neuron_forward_first_step = judge_neuron_forward_edges = judge_neuron_forward_long = judge_neuron_forward
-
-
-def reference_neuron_forward(case):
-    """torch.nn.RNN(1, 1) with the same weights, in float64."""
-    import torch
-
-    x, h0, w, u, b, v, c = case.values()
-    rnn = torch.nn.RNN(1, 1).double()
-    with torch.no_grad():
-        rnn.weight_hh_l0.fill_(w), rnn.weight_ih_l0.fill_(u), rnn.bias_ih_l0.fill_(b), rnn.bias_hh_l0.zero_()
-        out, _ = rnn(torch.tensor(x, dtype=torch.float64)[:, :, None],
-                     torch.tensor(h0, dtype=torch.float64)[None, :, None])  # (T, B, 1)
-    hs = out[:, :, 0].numpy()  # (T, B)
-    return call(lambda *_: (hs, v * hs + c), case)
-
-
-reference_neuron_forward_first_step = reference_neuron_forward_edges = reference_neuron_forward_long = \
-    reference_neuron_forward
 
 
 # ------------------------------------------------------------------------------------ Part 3: fixed_point
@@ -229,14 +193,6 @@ def produce_fixed_point(fn, case):
 produce_fixed_point_stable = produce_fixed_point_hard = produce_fixed_point
 
 
-def _two_cycle(x, w, u, b) -> tuple[float, float]:
-    """The two values plain iteration from h = 0 ends up jumping between (equal if it converges)."""
-    h = 0.0
-    for _ in range(2000):
-        h = np.tanh(w * h + u * x + b)
-    return float(h), float(np.tanh(w * h + u * x + b))
-
-
 def judge_fixed_point(case, record, reference):
     h = returned(record, "fixed_point")
     h_ref = returned(reference, "the reference")
@@ -246,40 +202,14 @@ def judge_fixed_point(case, record, reference):
     residual = abs(h - np.tanh(w * h + u * x + b))
     if residual < 1e-10 and abs(h - h_ref) < 1e-6:
         return
-    g = lambda s: np.tanh(w * s + u * x + b) - s  # noqa: E731 -- the function whose root is h*
-    if abs(abs(h) - 1) < 1e-6 and abs(g(h)) > 1e-6:
-        raise AssertionError(
-            f"h* = {h:.6f} is an end of [-1, 1], not a root of g(h) = tanh(w h + u x + b) - h (g = {g(h):.3f} "
-            f"there): your bisection keeps the half where g does NOT change sign. Check the sign test: g(mid) > 0 "
-            f"means the root lies above mid")
-    p, q = _two_cycle(x, w, u, b)
-    slope = abs(w * (1 - h_ref**2))
-    if abs(p - q) > 1e-6 and min(abs(h - p), abs(h - q)) < 1e-6:
-        raise AssertionError(
-            f"h* = {h:.6f} is one of the two values that plain iteration h <- tanh(w h + u x + b) jumps between "
-            f"here ({p:.6f} and {q:.6f}): with w = {w:.3f} the slope at the fixed point is |w (1 - h*^2)| = "
-            f"{slope:.2f} > 1, so plain iteration cannot converge. Use bisection, or slow the iteration down")
-    if slope >= 1 - 1e-9 and abs(h - h_ref) > 1e-6 and residual < 1e-6:
-        raise AssertionError(
-            f"h* = {h:.8f} is not yet the fixed point {h_ref:.8f} for w = {w}: the slope there is 1 and iteration "
-            f"crawls (the error falls like 1 / sqrt(steps)); bisection does not slow down")
+    cause = DIAGNOSES.fixed_point_cause(case, h, h_ref) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(cause)
     raise AssertionError(f"h* = {h:.8f} is not a fixed point for {_fmt(case)}: |h* - tanh(w h* + u x + b)| = "
                          f"{residual:.1e}, expected below 1e-10 (h* = {h_ref:.8f})")
 
 
 judge_fixed_point_stable = judge_fixed_point_hard = judge_fixed_point
-
-
-def reference_fixed_point(case):
-    """The root of g(h) = tanh(w h + u x + b) - h on [-1, 1], by scipy's Brent method."""
-    from scipy.optimize import brentq
-
-    x, w, u, b = case.values()
-    h_star = brentq(lambda h: np.tanh(w * h + u * x + b) - h, -1.0, 1.0, xtol=1e-15)
-    return call(lambda *_: h_star, case)
-
-
-reference_fixed_point_stable = reference_fixed_point_hard = reference_fixed_point
 
 
 # ------------------------------------------------------------------------------------ Part 4: iteration_converges
@@ -303,21 +233,7 @@ def judge_iteration_converges(case, record, reference):
     assert type(answer) is bool, f"return True or False, got {answer!r}"
     if answer == expected:
         return
-    w, h_star = case["w"], case["h_star"]
-    if answer == (abs(w) < 1):
-        raise AssertionError(
-            f"w = {w:.3f}, h* = {h_star:.3f}: the slope at h* is w (1 - h*^2) = {w * (1 - h_star**2):.2f}, so "
-            f"iteration {'converges' if expected else 'does not converge'}. Use the slope w (1 - h*^2), not w alone")
-    if w < 0 and answer == (w * (1 - h_star**2) < 1):
-        raise AssertionError(f"w = {w:.3f}, h* = {h_star:.3f}: a negative slope also counts, compare its magnitude "
-                             f"|w (1 - h*^2)| = {abs(w * (1 - h_star**2)):.2f} with 1")
-    raise AssertionError(f"iteration_converges({w}, {h_star}) should be {expected}")
-
-
-def reference_iteration_converges(case):
-    """Run the iteration itself, for the update whose fixed point is h_star: a = arctanh(h*) - w h*."""
-    w, h_star = case["w"], case["h_star"]
-    a, h = np.arctanh(h_star) - w * h_star, h_star + 1e-6
-    for _ in range(400):
-        h = np.tanh(w * h + a)
-    return call(lambda *_: bool(abs(h - h_star) < 1e-9), case)
+    cause = DIAGNOSES.iteration_converges_cause(case, answer, expected) if DIAGNOSES else None
+    if cause:
+        raise AssertionError(cause)
+    raise AssertionError(f"iteration_converges({case['w']}, {case['h_star']}) returned {answer}, expected {expected}")

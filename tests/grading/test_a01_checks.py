@@ -1,8 +1,12 @@
 """What is particular to a01's checker module (solutions/a01/a01_checks.py); test_checks.py holds what every
 ported assignment must show (each mistake named by its cause, the references agreeing, unreadable records failing).
+Here also: the students' copy (exercises/a01/, no diagnoses) says where a mistake is and names no cause, where the
+instructor's copy names it.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -13,6 +17,7 @@ import trusted_judge
 
 CASE = harness.load_case("a01")
 CHECKER = trusted_judge.load_checker(CASE.checker_path)
+RELEASE = harness.ROOT / "exercises" / "a01"
 
 
 SOLUTION = notebook_run.run(CASE, tests=False)[0]  # the setup and answer cells of the solution
@@ -63,3 +68,34 @@ def test_validate_shows_the_message_alone(monkeypatch):
         check("neuron_step", no_bias)
     lines = failed.value._render_traceback_()
     assert lines[0].startswith("\x1b[0;31mAssertionError\x1b[0m: h looks like") and "a01_checks" not in "".join(lines)
+
+
+def _first_failure(checker, name: str, fn) -> str | None:
+    """The message of the first visible case of check ``name`` that ``checker`` fails ``fn`` on, judged against the
+    released references (what Validate does), or None."""
+    references = json.loads((RELEASE / "a01_references.json").read_text())[trusted_judge.key(name, None)]
+    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
+        record = json.loads(json.dumps(getattr(checker, f"produce_{name}")(fn, case)))
+        try:
+            getattr(checker, f"judge_{name}")(case, record, reference)
+        except AssertionError as error:
+            return str(error)
+    return None
+
+
+@pytest.mark.parametrize("mutant, name, fn, where, cause", [
+    ("bias missing", "neuron_step_values", "neuron_step", "h = -0.53705, expected -0.462117", "the bias b is missing"),
+    ("plain fixed-point iteration", "fixed_point_hard", "fixed_point", "is not a fixed point for x=",
+     "plain iteration cannot converge"),
+    ("|w| < 1 instead of the slope at h*", "iteration_converges", "iteration_converges",
+     "returned False, expected True", "Use the slope w (1 - h*^2), not w alone"),
+])
+def test_the_students_copy_says_where_and_the_graders_copy_why(mutant, name, fn, where, cause):
+    released = trusted_judge.load_checker(RELEASE / "a01_checks.py")
+    assert released.DIAGNOSES is None and CHECKER.DIAGNOSES is not None
+    namespace = dict(SOLUTION)
+    for source in CASE.wrong[mutant].values():
+        exec(source, namespace)
+    in_kernel, graded = _first_failure(released, name, namespace[fn]), _first_failure(CHECKER, name, namespace[fn])
+    assert in_kernel is not None and where in in_kernel and cause not in in_kernel, in_kernel
+    assert graded is not None and cause in graded, graded

@@ -3,25 +3,26 @@
 The generic tests (test_checks.py, test_tampering.py) run the case file's mutants and the tamperings. Here: the
 held-out loss is the judge's own measurement of the recorded weights, not a number the student's kernel reported;
 weights that cannot be read fail; every record of a graded notebook fits the sandbox's budget for records; the
-distribution checks are not vacuous; a tensor where a float is due, or anything but a tensor where ids are due, fails.
+distribution checks are not vacuous; a tensor where a float is due, or anything but a tensor where ids are due, fails;
+the students' copy (exercises/a05/, no diagnoses) says where a mistake is and names no cause, where the instructor's
+copy names it.
 """
 
 import base64
 import copy
 import json
-import sys
 
 import nbformat
 import numpy as np
 import pytest
 
 import harness
-import notebook_run
 from rnnlib.checking import MIME
 
 import trusted_judge
 
 CASE = harness.load_case("a05")
+RELEASE = harness.ROOT / "exercises" / "a05"
 
 
 @pytest.fixture(scope="module")
@@ -90,17 +91,26 @@ def test_every_record_fits_the_sandbox_budget(checks, solution):
     assert total < 1_500_000, total
 
 
-def test_the_distribution_checks_are_not_vacuous(checks):
-    """Draws of another temperature fail every distribution case: the chi-square test can tell them apart."""
+def _roundtrip(record):
+    return json.loads(json.dumps(record))
+
+
+def test_the_distribution_checks_are_not_vacuous(checks, solution):
+    """Draws of another temperature fail every distribution case: the two-sample chi-square test tells them from
+    the solution's draws. Draws from another generator state, of the right temperature, pass."""
+    sample = solution["sample_with_temperature"]
     for seed in (0, 5002, 5003):
         for case in checks.cases_sample_temperature(np.random.default_rng(seed)) + checks.cases_sample_distribution(
                 np.random.default_rng(seed)):
             if case["expect"] != "counts":
                 continue
+            reference = _roundtrip(checks.produce_sample_with_temperature(sample, case))
+            other_seed = _roundtrip(checks.produce_sample_with_temperature(sample, {**case, "seed": case["seed"] + 1}))
+            checks.judge_sample_with_temperature(case, other_seed, reference)
             wrong = {**case, "temperature": case["temperature"] * 1.6}
-            counts = checks.reference_sample_with_temperature(wrong)
             with pytest.raises(AssertionError, match="do not follow"):
-                checks._judge_distribution(checks._counts(json.loads(json.dumps(counts)), case), case, "here")
+                checks.judge_sample_with_temperature(
+                    case, _roundtrip(checks.produce_sample_with_temperature(sample, wrong)), reference)
 
 
 def test_a_tensor_where_a_float_is_due_and_a_list_where_ids_are_due_fail(solution):
@@ -111,3 +121,35 @@ def test_a_tensor_where_a_float_is_due_and_a_list_where_ids_are_due_fail(solutio
         check("sample_greedy", lambda *args: solution["sample_with_temperature"](*args).tolist())
     with pytest.raises(AssertionError, match="the losses should be numbers"):
         check("train_chunks", lambda *args: [np.array(v) for v in solution["train_char_lm"](*args)])
+
+
+def _first_failure(checker, name: str, fn) -> str | None:
+    """The message of the first visible case of check ``name`` that ``checker`` fails ``fn`` on, judged against the
+    released references (what Validate does), or None."""
+    references = json.loads((RELEASE / "a05_references.json").read_text())[trusted_judge.key(name, None)]
+    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
+        try:
+            record = _roundtrip(getattr(checker, f"produce_{name}")(fn, case))
+            getattr(checker, f"judge_{name}")(case, record, reference)
+        except AssertionError as error:
+            return str(error)
+    return None
+
+
+@pytest.mark.parametrize("mutant, name, fn, where, cause", [
+    ("temperature applied after the softmax", "sample_temperature", "sample_with_temperature",
+     "ids differ from the solution's draws", "these are the draws of temperature 1"),
+    ("logits multiplied by the temperature", "sample_greedy", "sample_with_temperature",
+     "expected the argmax of each row", "DIVIDE the logits by tau"),
+    ("perplexity as the mean of per-step exp(loss)", "perplexity_torch", "perplexity", "perplexity = ",
+     "you averaged exp(loss)"),
+])
+def test_the_students_copy_says_where_and_the_graders_copy_why(checks, solution, mutant, name, fn, where, cause):
+    released = trusted_judge.load_checker(RELEASE / "a05_checks.py")
+    assert released.DIAGNOSES is None and checks.DIAGNOSES is not None
+    namespace = dict(solution)
+    for source in CASE.wrong[mutant].values():
+        exec(source, namespace)
+    in_kernel, graded = _first_failure(released, name, namespace[fn]), _first_failure(checks, name, namespace[fn])
+    assert in_kernel is not None and where in in_kernel and cause not in in_kernel, in_kernel
+    assert graded is not None and cause in graded, graded

@@ -133,7 +133,7 @@ _checks = _sys.modules["{checks}"]
 _real_run = _checks.graded_run
 def _forged_run(fn):
     model, record = _real_run(fn)
-    first = _checks._first_loss(_checks.cases_train_loss(None)[0])
+    first = _checks.decode(record["returned"])[0]  # right: the mistake shows from the second update on
     return model, {**record, "returned": _checks.encode([first] + [1.5] * 119), "error": None, "modified": []}
 _checks.graded_run = _forged_run
 ''',
