@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "cases"
@@ -125,6 +127,24 @@ def assert_same_data(a, b, where: str = "", rtol: float = 1e-9, atol: float = 1e
             a == b or abs(a - b) <= atol + rtol * max(abs(a), abs(b))), f"{where}: {a!r} != {b!r}"
     else:
         assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"
+
+
+def released_references(assignment: str) -> dict[str, list]:
+    """The solution's records of the visible checks, as released beside the notebook (exercises/<a>/)."""
+    return json.loads((ROOT / "exercises" / assignment / f"{assignment}_references.json").read_text())
+
+
+def first_failure(checker, assignment: str, name: str, fn) -> str | None:
+    """The message of the first visible case of check ``name`` that ``checker`` fails ``fn`` on, judged as Validate
+    judges it (records through JSON, against the released references), or None."""
+    references = released_references(assignment)[f"{name}/None"]
+    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
+        try:
+            record = json.loads(json.dumps(getattr(checker, f"produce_{name}")(fn, case)))
+            getattr(checker, f"judge_{name}")(case, record, reference)
+        except AssertionError as error:
+            return str(error)
+    return None
 
 
 def slug(name: str) -> str:

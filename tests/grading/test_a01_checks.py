@@ -6,7 +6,6 @@ instructor's copy names it.
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -70,19 +69,6 @@ def test_validate_shows_the_message_alone(monkeypatch):
     assert lines[0].startswith("\x1b[0;31mAssertionError\x1b[0m: h looks like") and "a01_checks" not in "".join(lines)
 
 
-def _first_failure(checker, name: str, fn) -> str | None:
-    """The message of the first visible case of check ``name`` that ``checker`` fails ``fn`` on, judged against the
-    released references (what Validate does), or None."""
-    references = json.loads((RELEASE / "a01_references.json").read_text())[trusted_judge.key(name, None)]
-    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
-        record = json.loads(json.dumps(getattr(checker, f"produce_{name}")(fn, case)))
-        try:
-            getattr(checker, f"judge_{name}")(case, record, reference)
-        except AssertionError as error:
-            return str(error)
-    return None
-
-
 @pytest.mark.parametrize("mutant, name, fn, where, cause", [
     ("bias missing", "neuron_step_values", "neuron_step", "h = -0.53705, expected -0.462117", "the bias b is missing"),
     ("plain fixed-point iteration", "fixed_point_hard", "fixed_point", "is not a fixed point for x=",
@@ -96,6 +82,7 @@ def test_the_students_copy_says_where_and_the_graders_copy_why(mutant, name, fn,
     namespace = dict(SOLUTION)
     for source in CASE.wrong[mutant].values():
         exec(source, namespace)
-    in_kernel, graded = _first_failure(released, name, namespace[fn]), _first_failure(CHECKER, name, namespace[fn])
+    in_kernel = harness.first_failure(released, "a01", name, namespace[fn])
+    graded = harness.first_failure(CHECKER, "a01", name, namespace[fn])
     assert in_kernel is not None and where in in_kernel and cause not in in_kernel, in_kernel
     assert graded is not None and cause in graded, graded

@@ -123,19 +123,6 @@ def test_a_tensor_where_a_float_is_due_and_a_list_where_ids_are_due_fail(solutio
         check("train_chunks", lambda *args: [np.array(v) for v in solution["train_char_lm"](*args)])
 
 
-def _first_failure(checker, name: str, fn) -> str | None:
-    """The message of the first visible case of check ``name`` that ``checker`` fails ``fn`` on, judged against the
-    released references (what Validate does), or None."""
-    references = json.loads((RELEASE / "a05_references.json").read_text())[trusted_judge.key(name, None)]
-    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
-        try:
-            record = _roundtrip(getattr(checker, f"produce_{name}")(fn, case))
-            getattr(checker, f"judge_{name}")(case, record, reference)
-        except AssertionError as error:
-            return str(error)
-    return None
-
-
 @pytest.mark.parametrize("mutant, name, fn, where, cause", [
     ("temperature applied after the softmax", "sample_temperature", "sample_with_temperature",
      "ids differ from the solution's draws", "these are the draws of temperature 1"),
@@ -150,6 +137,7 @@ def test_the_students_copy_says_where_and_the_graders_copy_why(checks, solution,
     namespace = dict(solution)
     for source in CASE.wrong[mutant].values():
         exec(source, namespace)
-    in_kernel, graded = _first_failure(released, name, namespace[fn]), _first_failure(checks, name, namespace[fn])
+    in_kernel = harness.first_failure(released, "a05", name, namespace[fn])
+    graded = harness.first_failure(checks, "a05", name, namespace[fn])
     assert in_kernel is not None and where in in_kernel and cause not in in_kernel, in_kernel
     assert graded is not None and cause in graded, graded

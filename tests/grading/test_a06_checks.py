@@ -4,7 +4,6 @@ what every ported assignment must show (each mistake of cases/a06.py named by it
 unreadable records failing, the students' copy holding no answer).
 """
 
-import json
 import re
 
 import numpy as np
@@ -76,19 +75,6 @@ def students_copy():
     return checker
 
 
-def first_failure(checker, name, fn):
-    """The message of the first visible case of check ``name`` that ``fn`` fails, judged as Validate judges it
-    (records through JSON, against the released references)."""
-    references = json.loads((RELEASE / "a06_references.json").read_text())[f"{name}/None"]
-    for case, reference in zip(getattr(checker, f"cases_{name}")(np.random.default_rng(0)), references):
-        record = json.loads(json.dumps(getattr(checker, f"produce_{name}")(fn, case)))
-        try:
-            getattr(checker, f"judge_{name}")(case, record, reference)
-        except AssertionError as error:
-            return str(error)
-    return None
-
-
 FUNCTIONS = {"lstm_gates": "lstm_step", "gru_torch": "gru_step", "lstm_backward_params": "lstm_step_backward"}
 # (mutant of cases/a06.py, a visible check, its test cell, what the students' copy says: where, not why)
 WHERE = [("LSTM gate order i, f, o, g", "lstm_gates", "test-lstm-step-gate-order",
@@ -107,7 +93,8 @@ def test_the_students_copy_says_where_and_the_graded_feedback_why(mutant, name, 
                                                                   students_copy):
     wrong, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
     fn = wrong[FUNCTIONS[name]]
-    validate, graded = first_failure(students_copy, name, fn), first_failure(checks, name, fn)
+    validate = harness.first_failure(students_copy, "a06", name, fn)
+    graded = harness.first_failure(checks, "a06", name, fn)
     cause = CASE.failures[mutant][cell]
     assert cause in graded, graded
     assert re.match(where, validate), validate
@@ -119,6 +106,6 @@ def test_a_sign_flipped_gate_is_named_from_the_records(students_copy, solution):
     the records: the students' copy names the gate and the sign with no diagnosis, as the graded feedback does."""
     mutant = "backward: forget gate derivative with the wrong sign"
     wrong, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
-    message = first_failure(students_copy, "lstm_backward_params", wrong["lstm_step_backward"])
+    message = harness.first_failure(students_copy, "a06", "lstm_backward_params", wrong["lstm_step_backward"])
     assert CASE.failures[mutant]["test-lstm-backward-params"] in message, message
-    assert first_failure(students_copy, "lstm_backward_params", solution["lstm_step_backward"]) is None
+    assert harness.first_failure(students_copy, "a06", "lstm_backward_params", solution["lstm_step_backward"]) is None

@@ -149,18 +149,7 @@ def test_the_students_copy_says_where_and_the_graded_feedback_why(checks, mutant
     students = trusted_judge.load_checker(STUDENTS_COPY)
     assert students.DIAGNOSES is None and checks.DIAGNOSES is not None
     namespace, _ = notebook_run.run(CASE, CASE.wrong[mutant], tests=False)
-    cases = getattr(checks, f"cases_{name}")(np.random.default_rng(0))
-    records = json.loads(json.dumps([getattr(checks, f"produce_{name}")(namespace[fn], c) for c in cases]))
-    references = json.loads(STUDENTS_COPY.with_name("a08_references.json").read_text())[trusted_judge.key(name, None)]
-
-    def first_failure(module):
-        for case, record, reference in zip(cases, records, references):
-            try:
-                getattr(module, f"judge_{name}")(case, record, reference)
-            except AssertionError as error:
-                return str(error)
-        return None
-
-    validate, graded = first_failure(students), first_failure(checks)
+    validate = harness.first_failure(students, "a08", name, namespace[fn])
+    graded = harness.first_failure(checks, "a08", name, namespace[fn])
     assert validate is not None and where in validate and cause not in validate, validate
     assert graded is not None and cause in graded, graded

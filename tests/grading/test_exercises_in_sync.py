@@ -62,6 +62,7 @@ def test_exercises_are_what_make_exercises_generates(tmp_path):
     for name in references:
         assignment = name.split("/")[0]
         source = harness.ROOT / "solutions" / assignment / f"{assignment}_references.json"
-        assert source.read_bytes() == committed[name], f"solutions/{name} differs from exercises/{name}: run `make exercises`"
+        assert source.read_bytes() == committed[name], \
+            f"solutions/{name} differs from exercises/{name}: run `make exercises`"
         harness.assert_same_data(json.loads(generated[name]), json.loads(committed[name]),
                                  f"exercises/{name} (run `make exercises`)")
