@@ -16,7 +16,9 @@ computes them (grading/judge/references.py), and for the visible checks ``make e
 ``<a>_references.json``, released beside the module, so Validate works with no grader present. Diagnoses that
 name a mistake by re-computing what it would give live in ``<a>_diagnoses.py``, which stays in solutions/
 (nbgrader_config.py keeps it out of the release); a judge reaches them through :func:`diagnoses`, and without
-them (in the students' copy) says what is wrong and where, and leaves the cause to the graded feedback.
+them (in the students' copy) says what is wrong and where, and leaves the cause to the graded feedback. A
+diagnoses module never imports its checker module (it is loaded by path, under another name): the judge passes
+it the case, the arrays and its own comparison, so both judge to the same rounding.
 
 In the student's kernel :class:`Checker` (or :func:`check`) runs all three and prints one line or raises the
 judge's error as a :class:`CheckFailed`, shown as its message alone (no traceback through the checks). While
