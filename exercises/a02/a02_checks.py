@@ -161,7 +161,7 @@ produce_rnn_forward_first_steps = produce_rnn_forward_torch = produce_rnn_forwar
 
 def _forward_got(case, record):
     _shape_error(record, "rnn_forward", case)
-    (T, B, D), H = case["x"].shape, case["h0"].shape[1]
+    (T, B, _), H = case["x"].shape, case["h0"].shape[1]
     value = returned(record, "rnn_forward", hint=MODIFIED_HINT)
     return array(value, "hs", (T, B, H))
 

@@ -68,6 +68,8 @@ class Case:
     #: The mutants that tests/grading/test_tampering.py repeats with every tampering, and tamperings of its own.
     tampering_mutants: list[str] = field(default_factory=list)
     tampering: dict[str, str] = field(default_factory=dict)
+    #: mutant -> {test cell: where Validate with the students' copy says the numbers are wrong (no cause)}.
+    validate: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def checker_path(self) -> Path:
@@ -95,7 +97,8 @@ def load_case(assignment: str) -> Case:
     spec.loader.exec_module(module)
     return Case(assignment, module.NOTEBOOK, module.AUTOGRADED_POINTS, module.MANUAL_POINTS,
                 dict(module.WRONG), dict(module.ALTERNATIVE), dict(getattr(module, "FAILURES", {})),
-                list(getattr(module, "TAMPERING_MUTANTS", [])), dict(getattr(module, "TAMPERING", {})))
+                list(getattr(module, "TAMPERING_MUTANTS", [])), dict(getattr(module, "TAMPERING", {})),
+                dict(getattr(module, "VALIDATE", {})))
 
 
 def nbgrader_meta(cell) -> dict:
@@ -129,6 +132,7 @@ def assert_same_data(a, b, where: str = "", rtol: float = 1e-9, atol: float = 1e
         assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"
 
 
+@functools.cache
 def released_references(assignment: str) -> dict[str, list]:
     """The solution's records of the visible checks, as released beside the notebook (exercises/<a>/)."""
     return json.loads((ROOT / "exercises" / assignment / f"{assignment}_references.json").read_text())

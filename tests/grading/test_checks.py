@@ -8,11 +8,11 @@ does while grading. So the hint tests below assert what a student would read in 
 
 What each assignment must show: its test cells are check calls only, each naming a check its module defines (and
 each visible one a released reference for Validate); the solution and the alternative pass every cell; every WRONG
-mutant fails exactly the cells of its FAILURES entry, each with a message naming the cause, and Validate with the
-students' copy fails no other cell; records are plain data that survive JSON; the released references are the
-solution's records; a missing or unreadable record fails; the students' copy holds no working answer: no
-diagnoses module, and no function of its checker module passes the checks of a function students write. What is
-particular to one assignment lives in test_<a>_checks.py.
+mutant fails exactly the cells of its FAILURES entry, each with a message naming the cause; Validate with the
+students' copy fails no other cell, and for the mistakes of VALIDATE says where, not why; records are plain data
+that survive JSON; the released references are the solution's records; a missing or unreadable record fails; the
+students' copy holds no working answer: no diagnoses module, and no function of its checker module passes the
+checks of a function students write. What is particular to one assignment lives in test_<a>_checks.py.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def test_every_test_cell_is_check_calls_only(assignment):
             for part in ("cases", "produce", "judge"):
                 assert callable(getattr(checker, f"{part}_{name}", None)), f"{case.checker_path.name}: {part}_{name}"
             if seed is None:
-                assert trusted_judge.key(name, seed) in released_references(assignment), \
+                assert trusted_judge.key(name, seed) in harness.released_references(assignment), \
                     f"{assignment}: no released reference for {name}: run `make exercises`"
             else:
                 hidden_seeds.append(seed)
@@ -142,13 +142,31 @@ def test_each_mistake_is_named_by_its_cause(assignment, mutant):
         assert message.startswith("AssertionError: ") and len(message) > 30, f"{cell}: {message}"
 
 
+def each_validate_case():
+    for assignment in ASSIGNMENTS:
+        for mutant in harness.load_case(assignment).validate:
+            yield pytest.param(assignment, mutant, id=f"{assignment}-{harness.slug(mutant)}")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_case_file_shows_what_validate_says(assignment):
+    assert len(ported(assignment)[0].validate) >= 3, f"cases/{assignment}.py: VALIDATE needs three mistakes or more"
+
+
+@pytest.mark.parametrize("assignment,mutant", list(each_validate_case()))
+def test_validate_says_where_and_the_feedback_why(assignment, mutant):
+    """Validate with the students' copy (exercises/<a>/, no diagnoses beside its checker module) says where the
+    numbers are wrong and names no cause; the grader, with the instructor's copy, names the cause (FAILURES, asserted
+    by test_each_mistake_is_named_by_its_cause)."""
+    case = ported(assignment)[0]
+    in_kernel = notebook_run.verdicts(case, case.wrong[mutant], release(assignment))
+    for cell, where in case.validate[mutant].items():
+        message, cause = in_kernel[cell], case.failures[mutant][cell]
+        assert message is not None and where in message and cause not in message, f"{cell}: {message}"
+
+
 def release(assignment: str):
     return harness.ROOT / "exercises" / assignment
-
-
-@functools.cache
-def released_references(assignment: str) -> dict[str, list]:
-    return json.loads((release(assignment) / f"{assignment}_references.json").read_text())
 
 
 def each_call():
@@ -164,7 +182,7 @@ def test_the_released_references_are_the_solutions_records(assignment, name, see
     rounding, which may differ on another machine), except for what no visible judge reads (NOT_RELEASED)."""
     _, checker, _, _ = ported(assignment)
     dropped = getattr(checker, "NOT_RELEASED", ())
-    released = released_references(assignment)[trusted_judge.key(name, seed)]
+    released = harness.released_references(assignment)[trusted_judge.key(name, seed)]
     solution = solution_references(assignment)[trusted_judge.key(name, seed)]
     harness.assert_same_data(released, [{k: v for k, v in r.items() if k not in dropped} if isinstance(r, dict)
                                         else r for r in solution], f"{assignment}_references.json, {name}")

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import html
 import importlib.util
-import json
 import re
 import subprocess
 import time

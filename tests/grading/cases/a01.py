@@ -116,3 +116,18 @@ def _rnn_forward(self, x, h0=None):
 _torch.nn.RNNCell.forward = _cell_forward
 _torch.nn.RNN.forward = _rnn_forward
 '''}
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "bias missing": {
+        "test-neuron-step-values": "h = -0.53705, expected -0.462117",
+    },
+    "plain fixed-point iteration": {
+        "test-fixed-point-hard": "is not a fixed point for x=",
+    },
+    "|w| < 1 instead of the slope at h*": {
+        "test-iteration-converges": "returned False, expected True",
+    },
+}

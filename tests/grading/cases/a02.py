@@ -119,3 +119,18 @@ class _DoubleRNN(_torch.nn.RNN):
 _torch.nn.RNN = _DoubleRNN
 ''',
 }
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "bias_hh left out": {
+        "test-rnn-step-value": "h = [[0.226028, 0.446244]] instead of [[-0.069886, 0.591519]]",
+    },
+    "every step from h0": {
+        "test-rnn-forward-first-steps": "hs[0] is right but hs[1] differs from torch.nn.RNN's",
+    },
+    "one bias counted": {
+        "test-count-parameters-one-layer": "count_parameters(3, 4) = 32, but torch.nn.RNN holds 36",
+    },
+}

@@ -130,3 +130,18 @@ ALTERNATIVE = {
 # Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
 # grades every WRONG mutant so).
 TAMPERING_MUTANTS = ["h0 read as hs[-1] at step 0"]
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "h0 read as hs[-1] at step 0": {
+        "test-rnn-backward-every-state": "dweight_hh is off (relative error",
+    },
+    "forward difference": {
+        "test-grad-check-centred": "the largest difference is at grad[",
+    },
+    "no tanh derivative": {
+        "test-rnn-step-backward-inputs": "dx is off (relative error",
+    },
+}

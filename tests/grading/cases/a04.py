@@ -144,3 +144,21 @@ def clip_by_global_norm(grads, max_norm):
     return {name: np.multiply(g, factor) for name, g in grads.items()}, total_norm
 ''',
 }
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "spectral norm instead of spectral radius": {
+        "test-spectral-radius-nonnormal": "expected 0.5",
+    },
+    "W_hh transposed (column-vector habit in the row layout)": {
+        "test-grad-norms-torch": "T = 6, B = 3, H = 4: your norms differ from torch.autograd at t = [0, 1, 2, 3, 4]",
+    },
+    "each gradient clipped on its own": {
+        "test-clip-above": "but clipped['weight_hh'] is",
+    },
+    "total_norm after clipping": {
+        "test-clip-above": "total_norm = 1, expected 5, the norm of all entries",
+    },
+}

@@ -179,3 +179,18 @@ def train_char_lm(model, data, seq_len, n_updates, optimizer):
     return losses
 ''',
 }
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "temperature applied after the softmax": {
+        "test-sample-temperature": "ids differ from the solution's draws",
+    },
+    "logits multiplied by the temperature": {
+        "test-sample-greedy": "expected the argmax of each row",
+    },
+    "perplexity as the mean of per-step exp(loss)": {
+        "test-perplexity-torch": "perplexity = ",
+    },
+}

@@ -130,3 +130,20 @@ def lstm_step_backward(dh, dc, x, h_prev, c_prev, params):
 # Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
 # grades every WRONG mutant so).
 TAMPERING_MUTANTS = ["LSTM gate order i, f, o, g"]
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "LSTM gate order i, f, o, g": {
+        "test-lstm-step-gate-order": "lstm_step: h (relative error",
+    },
+    "GRU with z and 1 - z swapped": {
+        "test-gru-step-torch": "gru_step: h (relative error",
+    },
+    "backward: c's path through h left out": {
+        "test-lstm-backward-params":
+            "in the parameters' gradients only the rows of the input gate i and forget gate f and candidate g are "
+            "wrong",
+    },
+}

@@ -208,3 +208,22 @@ _orig_model = _checks.model
 _checks.model = lambda spec, prefixes=None: _orig_model(spec)
 ''',
 }
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "greedy: eos log-probability not added": {
+        "test-greedy-toy":
+            "the log-probability of 'a <eos>' should be the sum of its tokens' log-probabilities, -1.609438; got "
+            "-0.693147",
+    },
+    "beam: length counts bos": {
+        "test-beam-length-normalisation":
+            "beam_search (beam_width=4, max_len=10, alpha=1.0) returned 'b <eos>' with score -0.475705: expected "
+            "'a a <eos>' with score -0.655371",
+    },
+    "attention: mask applied after the softmax": {
+        "test-attention-shapes": "each column of the weights (S, B) should be >= 0 and sum to 1 over S; the sums are",
+    },
+}

@@ -176,3 +176,25 @@ FAILURES = {
 # Graded alone and with every tampering of tests/grading/tampering.py (one mutant keeps CI short; RNN_TAMPERING=all
 # grades every WRONG mutant so).
 TAMPERING_MUTANTS = ["windows: scaling fitted on the whole series"]
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "windows: targets start one step early": {
+        "test-windows-hand": "row 0 of y_train should be the window that predicts series[3:5] = [3. 4.]",
+    },
+    "windows: scaling fitted on the whole series": {
+        "test-windows-leakage":
+            "mean and std should be those of the training part, 14.8087 and 3.3991; got 15.9906 and 3.9509",
+    },
+    "seasonal naive: the last value repeated": {
+        "test-seasonal-naive": "expected [5. 6. 7. 5. 6.], got [7. 7. 7. 7. 7.]",
+    },
+    "mase: scaled by the one-step naive": {
+        "test-mase-hand": "expected MASE 1.0000",
+    },
+    "recursive: predictions not fed back": {
+        "test-recursive-line": "step 1: expected 4.0000",
+    },
+}

@@ -183,3 +183,18 @@ def linear_scan(a, b, h0):
     return A_incl * h0 + B_incl, rounds + 1
 ''',
 }
+
+# What Validate says, with the students' copy of the checker module (no diagnoses beside it), in a test cell each of
+# these mistakes fails: where the numbers are wrong, never the cause of FAILURES, which only the graded feedback
+# gives (tests/grading/test_checks.py).
+VALIDATE = {
+    "ctc: skip allowed between equal labels": {
+        "test-ctc-hand": "T=3, C=3, target=[1, 1], blank=0: log p should be -1.560648",
+    },
+    "greedy: repeats collapsed across a blank": {
+        "test-greedy-hand": "should decode to [1, 1, 2, 3], you return",
+    },
+    "scan: a round reads values it has already updated": {
+        "test-scan-hand": "differ from the loop's (scan_loop) at steps [1]; first hs[1, 0, 0] = 4, should be 5",
+    },
+}
