@@ -59,12 +59,16 @@ def visible_calls(notebook: Path) -> list[tuple[str, None, str]]:
     return list(dict.fromkeys(calls))
 
 
-def main(notebook: str, checker_path: str, calls: str) -> dict:
-    sys.path.insert(0, str(Path(notebook).resolve().parent))  # the setup cell imports the checker module by name
+def load(checker_path: str):
     spec = importlib.util.spec_from_file_location("checker", checker_path)
     checker = importlib.util.module_from_spec(spec)
-    sys.modules["checker"] = checker
     spec.loader.exec_module(checker)
+    return checker
+
+
+def main(notebook: str, checker_path: str, calls: str) -> dict:
+    sys.path.insert(0, str(Path(notebook).resolve().parent))  # the setup cell imports the checker module by name
+    checker = load(checker_path)
     namespace = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):  # the solution's prints are not the answer
         for cell in nbformat.read(notebook, as_version=4).cells:
@@ -79,20 +83,21 @@ def main(notebook: str, checker_path: str, calls: str) -> dict:
     return result
 
 
-def _without(record, fields):
-    return {k: v for k, v in record.items() if k not in fields} if isinstance(record, dict) else record
+def released(records: list, checker) -> list:
+    """The records as released: without the fields no visible judge reads (the checker module's NOT_RELEASED,
+    e.g. a trained model's weights)."""
+    fields = getattr(checker, "NOT_RELEASED", ())
+    return [{k: v for k, v in r.items() if k not in fields} if isinstance(r, dict) else r for r in records]
 
 
 def release(notebook: Path) -> Path:
     """Write the visible checks' references beside ``notebook`` (solutions/<a>/<a>_references.json)."""
     assignment = notebook.parent.name
     out = notebook.parent / f"{assignment}_references.json"
-    checker = notebook.parent / f"{assignment}_checks.py"
-    result = main(str(notebook), str(checker), json.dumps(visible_calls(notebook)))
-    # What no visible judge reads (e.g. a trained model's weights) stays out of the release.
-    dropped = getattr(sys.modules.get("checker"), "NOT_RELEASED", ())
-    lines = [f"{json.dumps(k)}: {json.dumps([_without(r, dropped) for r in records])}"
-             for k, records in sorted(result.items())]
+    checker_path = str(notebook.parent / f"{assignment}_checks.py")
+    result = main(str(notebook), checker_path, json.dumps(visible_calls(notebook)))
+    checker = load(checker_path)
+    lines = [f"{json.dumps(k)}: {json.dumps(released(records, checker))}" for k, records in sorted(result.items())]
     out.write_text("{\n" + ",\n".join(lines) + "\n}\n")
     return out
 

@@ -6,7 +6,8 @@ The folder holds exercises/, book/, rnnlib/, the student lab settings (.jupyter-
 the course (pyproject.toml, constraints*.txt, mk/venv.py) and a student Makefile (mk/student.mk: `make lab`,
 `make book`). It never holds solutions/, tests/ (tests/grading/cases has the wrong answers and points), the
 grading sandbox or the instructor's gradebook. Before it is written, every solution block, hidden-test line,
-mark scheme and diagnosis of solutions/ is looked for in it; one found stops the release with the file that holds it.
+mark scheme and diagnosis of solutions/ is looked for in it; one found stops the release with the file that holds
+it.
 
 OUT becomes a git repository with one commit per release (git's author settings apply): push it to the
 repository your students clone, e.g. `git -C _build/student-release push <student repo> HEAD:main`. A folder
@@ -43,9 +44,10 @@ def secret_lines(solutions: Path = ROOT / "solutions") -> dict[str, str]:
     """Every line of the answer key worth hiding -> where it comes from ("a01/a01_x.ipynb hidden").
 
     The answer key is what lies between nbgrader's BEGIN/END SOLUTION, BEGIN/END HIDDEN TESTS and mark-scheme
-    markers in the source notebooks, and the instructors' diagnoses modules (solutions/<a>/<a>_diagnoses.py). Lines that the released notebooks also contain (a signature, a comment the
-    release keeps) are not secret, nor are solution lines that the course publishes anyway: rnnlib and the book
-    hold reference implementations, and a generic line such as ``for t in reversed(range(T)):`` is in both.
+    markers in the source notebooks, and the instructors' diagnoses modules (solutions/<a>/<a>_diagnoses.py).
+    Lines that the released notebooks also contain (a signature, a comment the release keeps) are not secret, nor
+    are solution or diagnosis lines that the course publishes anyway: rnnlib and the book hold reference
+    implementations, and a generic line such as ``for t in reversed(range(T)):`` is in both.
     Hidden tests and mark schemes have no such exception.
     """
     secrets: dict[str, str] = {}
