@@ -9,8 +9,8 @@ student's, or None. A cause is named only once the numbers establish it.
 Those re-computations are working answers (switch every mistake off and they are the solution), so this module is
 never released: nbgrader_config.py ignores ``*_diagnoses.py``, and the students' copy of the checker module finds
 no diagnoses beside it (``diagnoses(__file__)`` is None there). Graded feedback, judged with the instructor's
-copy, names the cause. The checker module loads this one by path; it imports numpy and the stdlib only, and gets
-what it needs (the case, the arrays, the checker's tolerance ``agree(a, b)``) as arguments.
+copy, names the cause. The checker module loads this one by path; it imports numpy, rnnlib and the stdlib only,
+and gets what it needs (the case, the arrays, the checker's tolerance ``agree(a, b)``) as arguments.
 """
 
 from __future__ import annotations
@@ -19,17 +19,13 @@ import itertools
 
 import numpy as np
 
+from rnnlib.scratch.activations import sigmoid
+
 LSTM_GATES = "ifgo"
 GRU_GATES = "rzn"
 # The same names as a06_checks.GATE_NAMES (tests/grading/test_a06_checks.py checks that they agree).
 GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
               "r": "reset gate r", "z": "update gate z", "n": "new state n"}
-
-
-def sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh}
 
 
