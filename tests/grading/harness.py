@@ -115,6 +115,17 @@ def is_code_answer(cell) -> bool:
     return cell.cell_type == "code" and nbgrader_meta(cell).get("solution", False)
 
 
+# a05's references come from training a model in float32 (torch's default dtype): another CPU's kernels round its
+# sums differently in the last bits (2e-5 relative seen on the smallest entries of a state after a few updates,
+# 2e-7 on the losses), where every other assignment computes in float64 and differs by 1e-15 at most.
+FLOAT32_REFERENCES = {"a05"}
+
+
+def reference_tolerance(assignment: str) -> dict:
+    """Keyword arguments of :func:`assert_same_data` for ``assignment``'s references computed on another machine."""
+    return {"rtol": 1e-4, "atol": 1e-6} if assignment in FLOAT32_REFERENCES else {}
+
+
 def assert_same_data(a, b, where: str = "", rtol: float = 1e-9, atol: float = 1e-12) -> None:
     """``a`` and ``b`` (JSON data) are equal, floats to rounding: what one machine's BLAS sums in another order."""
     if isinstance(a, dict) and isinstance(b, dict):

@@ -184,7 +184,8 @@ def test_the_released_references_are_the_solutions_records(assignment, name, see
     _, checker, _, _ = ported(assignment)
     released = harness.released_references(assignment)[trusted_judge.key(name, seed)]
     solution = solution_references(assignment)[trusted_judge.key(name, seed)]
-    harness.assert_same_data(released, references.released(solution, checker), f"{assignment}_references.json, {name}")
+    harness.assert_same_data(released, references.released(solution, checker), f"{assignment}_references.json, {name}",
+                             **harness.reference_tolerance(assignment))
     for case_, record, reference in zip(cases_of(checker, name, seed), solution, released):
         getattr(checker, f"judge_{name}")(case_, record, reference)
 
