@@ -22,12 +22,14 @@ sandbox (kernel side) is what keeps the gradebook and other students safe. See t
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import shutil
 import signal
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
@@ -248,11 +250,11 @@ class _Guard:
 
     def __init__(self, client: SandboxedExecute, nb: NotebookNode):
         self.client = client
-        source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
         modules = list(client.preload)
-        if "torch" in source:
+        if any(mentions(source, "torch") for source in code):
             modules += ["torch", "torch.testing", "torch.nn.functional"]
-        if "rnnlib" in source:
+        if any(mentions(source, "rnnlib") for source in code):
             modules += ["rnnlib.gradcheck"]
         client.kc.execute("import " + ", ".join(modules), silent=True, store_history=False)
         self.digests = client.evaluate(probe_expression(), timeout=120) or {}
@@ -282,6 +284,21 @@ class _Guard:
             self.details[module] = now
             self.digests[module] = (module_id, digest)
         return None
+
+
+def mentions(source: str, name: str) -> bool:
+    """Whether ``name`` occurs in a cell's code outside its comments.
+
+    Importing torch costs a kernel about a second, so a notebook that names it only in comments does not pay for
+    watching it; strings count (``__import__("torch")``), and a cell that does not tokenize counts as a mention.
+    """
+    if name not in source:
+        return False
+    try:
+        return any(name in token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                   if token.type != tokenize.COMMENT)
+    except (tokenize.TokenError, SyntaxError):
+        return True
 
 
 def _cell_name(cell, index: int) -> str:

@@ -12,9 +12,11 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import harness
+from rnn_sandbox import default_settings, mentions
 
 SANDBOX = harness.ROOT / "grading" / "sandbox"
 LAUNCH = SANDBOX / "kernels" / "rnn-sandbox" / "launch.py"
@@ -107,8 +109,28 @@ def test_the_launcher_refuses_a_kernel_without_its_private_folder(tmp_path):
 
 
 def test_the_launcher_refuses_tcp(tmp_path):
-    sys.path.insert(0, str(SANDBOX))
-    from rnn_sandbox import default_settings
-
     proc = launch(tmp_path, {"transport": "tcp", "ip": "127.0.0.1"}, default_settings())
     assert proc.returncode == 2 and "needs 'ipc'" in proc.stderr
+
+
+@pytest.mark.parametrize("source, watched", [
+    ("import torch", True),
+    ("from torch import nn", True),
+    ('nn = __import__("torch").nn', True),
+    ("# against torch.nn.RNNCell\nx = 1", False),
+    ("x = 1  # torch would agree", False),
+    ("x = 1", False),
+    ('s = """unterminated\nimport torch', True),
+])
+def test_the_tamper_guard_watches_torch_only_where_the_code_names_it(source, watched):
+    assert mentions(source, "torch") is watched
+
+
+def test_a01_does_not_pay_for_watching_torch():
+    """a01 names torch in comments only; importing torch to watch it was 1.1 of its 2.6 CPU s per student."""
+    def code(notebook):
+        return [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+
+    exercises = harness.ROOT / "exercises"
+    assert not any(mentions(s, "torch") for s in code(exercises / "a01" / "a01_recurrent_neuron.ipynb"))
+    assert any(mentions(s, "torch") for s in code(exercises / "a02" / "a02_rnn_layer.ipynb"))
