@@ -13,7 +13,7 @@ one step early, the one-step naive scale, predictions not fed back, ...) needs t
 instructor's diagnoses do (a08_diagnoses.py, never released): when your work is graded, the feedback names the
 cause wherever your numbers match a known mistake.
 
-Symbols as in the notebook: L length of the series, T input window, K horizon, N windows, m seasonal period.
+Symbols as in the notebook: L length of the series, T input window, J horizon, N windows, m seasonal period.
 """
 
 from __future__ import annotations
@@ -75,20 +75,20 @@ OUTPUTS = ("x_train", "y_train", "x_test", "y_test", "mean", "std")
 
 
 def _random_split(rng):
-    """(L, n_train, T, K) with at least one training window and one test origin."""
-    T, K = int(rng.integers(1, 7)), int(rng.integers(1, 6))
-    n_train = T + K + int(rng.integers(0, 20))
-    return n_train + K + int(rng.integers(0, 12)), n_train, T, K
+    """(L, n_train, T, J) with at least one training window and one test origin."""
+    T, J = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+    n_train = T + J + int(rng.integers(0, 20))
+    return n_train + J + int(rng.integers(0, 12)), n_train, T, J
 
 
-def _split_case(rng, L, n_train, T, K, series=None):
+def _split_case(rng, L, n_train, T, J, series=None):
     if series is None:
         series = rng.standard_normal(L).cumsum() + 5.0 * rng.standard_normal()
-    return {"series": series, "n_train": n_train, "T": T, "K": K}
+    return {"series": series, "n_train": n_train, "T": T, "J": J}
 
 
 def cases_windows_hand(rng):
-    # An easy-to-read series 0, 1, ..., 19 with a jump in its test part; T = K = 1; then random walks.
+    # An easy-to-read series 0, 1, ..., 19 with a jump in its test part; T = J = 1; then random walks.
     series = np.arange(20.0)
     series[12:] += 100.0
     return [_split_case(rng, 20, 12, 3, 2, series), _split_case(rng, 15, 9, 1, 1)] + [
@@ -111,7 +111,7 @@ def cases_windows_test_origins(rng):
 
 
 def produce_split_scale_window(fn, case):
-    return call(fn, case, lambda series, n_train, T, K, **_: (series, n_train, T, K))
+    return call(fn, case, lambda series, n_train, T, J, **_: (series, n_train, T, J))
 
 
 produce_windows_hand = produce_windows_test_origins = produce_split_scale_window
@@ -120,7 +120,7 @@ produce_windows_hand = produce_windows_test_origins = produce_split_scale_window
 def produce_windows_leakage(fn, case):
     """The records of the series and of the same series with another future."""
     return {"series": produce_split_scale_window(fn, case),
-            "changed": call(fn, case, lambda changed, n_train, T, K, **_: (changed, n_train, T, K))}
+            "changed": call(fn, case, lambda changed, n_train, T, J, **_: (changed, n_train, T, J))}
 
 
 def _outputs(record) -> dict:
@@ -135,7 +135,7 @@ def _outputs(record) -> dict:
 
 
 def _sizes(case) -> str:
-    return f"with L={len(case['series'])}, n_train={case['n_train']}, T={case['T']}, K={case['K']}"
+    return f"with L={len(case['series'])}, n_train={case['n_train']}, T={case['T']}, J={case['J']}"
 
 
 def _check_shape(case, got, want, name):
@@ -143,26 +143,26 @@ def _check_shape(case, got, want, name):
     g, w = got[name].shape, want[name].shape
     if g == w:
         return
-    L, n_train, T, K = len(case["series"]), case["n_train"], case["T"], case["K"]
+    L, n_train, T, J = len(case["series"]), case["n_train"], case["T"], case["J"]
     N = w[1] if name[0] == "x" else w[0]
 
     def windows(n):  # the shape of ``name`` for n windows
-        return (T, n) if name[0] == "x" else (n, K)
+        return (T, n) if name[0] == "x" else (n, J)
 
     hint = ""
     if g == w[::-1]:
         hint = (": it is transposed; the inputs are time-major, (T, N), column i being window i" if name[0] == "x"
-                else ": it is transposed; the targets are (N, K), row i for window i")
-    elif name.endswith("train") and K > 1 and g == windows(N + K - 1):
-        hint = (f": you cut a window for every origin before n_train, but a training window's K targets must all "
-                f"lie in series[:n_train], so the last one predicts z[{n_train - K}:{n_train}]")
-    elif name.endswith("train") and g == windows(L - T - K + 1):
+                else ": it is transposed; the targets are (N, J), row i for window i")
+    elif name.endswith("train") and J > 1 and g == windows(N + J - 1):
+        hint = (f": you cut a window for every origin before n_train, but a training window's J targets must all "
+                f"lie in series[:n_train], so the last one predicts z[{n_train - J}:{n_train}]")
+    elif name.endswith("train") and g == windows(L - T - J + 1):
         hint = ": you cut the training windows from the whole series; cut them from series[:n_train] only"
     elif name.endswith("test") and g == windows(N - T):
         hint = (f": the first test origin is n_train = {n_train} itself; its inputs z[{n_train - T}:{n_train}] reach "
                 f"back into the training part, which is known at that time")
     elif name.endswith("test") and g == windows(N - 1):
-        hint = f": the last test origin is L - K = {L - K}, whose targets end at the series' end"
+        hint = f": the last test origin is L - J = {L - J}, whose targets end at the series' end"
     raise AssertionError(f"{_sizes(case)}, {name} should have shape {w}, got {g}{hint}")
 
 
@@ -180,7 +180,7 @@ def _judge_windows(case, record, reference, names):
     got, want = _outputs(record), _outputs(reference)
     for name in names:
         _check_shape(case, got, want, name)
-    n_train, T, K = case["n_train"], case["T"], case["K"]
+    n_train, T, J = case["n_train"], case["T"], case["J"]
     wrong = [name for name in names if not _agree(_units(got, name), _units(want, name))]
     if not wrong:
         return
@@ -202,7 +202,7 @@ def _judge_windows(case, record, reference, names):
     window = w[:, i] if columns else w[i]
     start = (i if name.endswith("train") else n_train + i - T) if columns else (
         i + T if name.endswith("train") else n_train + i)
-    stop = start + (T if columns else K)
+    stop = start + (T if columns else J)
     raise AssertionError(f"{_sizes(case)}, {'column' if columns else 'row'} {i} of {name} should be the window "
                          f"that {what} series[{start}:{stop}] = {np.round(window, 3)}, standardised; in the series' "
                          f"units yours is {np.round(g[:, i] if columns else g[i], 3)}")
@@ -251,13 +251,13 @@ def judge_windows_leakage(case, record, reference):
 
 def cases_seasonal_naive(rng):
     # By hand: [5, 6, 7, 5, 6]; the naive forecast [3, 3]; a year ahead on the monthly series; then random ones.
-    cases = [{"history": np.array([1.0, 2, 3, 4, 5, 6, 7]), "K": 5, "m": 3},
-             {"history": np.array([1.0, 2, 3]), "K": 2, "m": 1},
-             {"history": monthly_series(0)[:108], "K": 12, "m": 12}]
-    shapes = [(30, 7, 7), (12, 30, 12), (5, 1, 5), (10, 3, 1)]  # K = m, K > 2m, n = m, the naive forecast
+    cases = [{"history": np.array([1.0, 2, 3, 4, 5, 6, 7]), "J": 5, "m": 3},
+             {"history": np.array([1.0, 2, 3]), "J": 2, "m": 1},
+             {"history": monthly_series(0)[:108], "J": 12, "m": 12}]
+    shapes = [(30, 7, 7), (12, 30, 12), (5, 1, 5), (10, 3, 1)]  # J = m, J > 2m, n = m, the naive forecast
     m = int(rng.integers(2, 8))
     shapes.append((m + int(rng.integers(0, 10)), m + int(rng.integers(1, 2 * m)), m))
-    return cases + [{"history": rng.standard_normal(n), "K": K, "m": m} for n, K, m in shapes]
+    return cases + [{"history": rng.standard_normal(n), "J": J, "m": m} for n, J, m in shapes]
 
 
 def produce_seasonal_naive(fn, case):
@@ -265,15 +265,15 @@ def produce_seasonal_naive(fn, case):
 
 
 def judge_seasonal_naive(case, record, reference):
-    history, K, m = case["history"], case["K"], case["m"]
+    history, J, m = case["history"], case["J"], case["m"]
     got = _array(returned(record, "seasonal_naive"), "the forecast")
     want = _array(returned(reference, "the reference"), "the reference")
-    example = f"with len(history) = {len(history)}, K = {K} and m = {m}"
+    example = f"with len(history) = {len(history)}, J = {J} and m = {m}"
     if got.shape != want.shape:
         hint = ""
-        if got.shape == (min(K, m),) and K > m:
-            hint = f": repeat the last season of {m} values until there are K = {K}"
-        raise AssertionError(f"{example} the forecast must have K = {K} values, shape {want.shape}; got shape "
+        if got.shape == (min(J, m),) and J > m:
+            hint = f": repeat the last season of {m} values until there are J = {J}"
+        raise AssertionError(f"{example} the forecast must have J = {J} values, shape {want.shape}; got shape "
                              f"{got.shape}{hint}")
     if _agree(got, want):
         return
@@ -305,7 +305,7 @@ def cases_mase_scale(rng):
     return [{"y_true": train[12:], "y_pred": train[:-12], "y_train": train, "m": 12},  # exactly 1
             {"y_true": test, "y_pred": pred, "y_train": train, "m": 12},
             {"y_true": test[::-1], "y_pred": pred[::-1], "y_train": train, "m": 12},  # the same errors
-            # (N, K): the mean runs over all entries
+            # (N, J): the mean runs over all entries
             {"y_true": np.stack([test, test + 1.0]), "y_pred": np.stack([pred, pred]), "y_train": train, "m": 12},
             ] + [_mase_case(rng, 40, (3, 5), m) for m in (int(rng.integers(2, 8)), 1, 7)]
 
@@ -354,9 +354,9 @@ def _model(kind, coefficients, intercept):
     return next_value
 
 
-def _recursive_case(kind, coefficients, intercept, window, K):
+def _recursive_case(kind, coefficients, intercept, window, J):
     return {"kind": kind, "coefficients": np.asarray(coefficients, dtype=float), "intercept": float(intercept),
-            "window": np.asarray(window, dtype=float), "K": K}
+            "window": np.asarray(window, dtype=float), "J": J}
 
 
 def cases_recursive_line(rng):
@@ -368,12 +368,12 @@ def cases_recursive_line(rng):
 def cases_recursive_ar(rng):
     # A model that weighs every value of its window differently, on the monthly series; then nonlinear models.
     return [_recursive_case("ar", np.linspace(-0.2, 0.5, 12) / 2.0, 3.0, monthly_series(0)[84:96], 6)] + [
-        _recursive_case("tanh", rng.standard_normal(T) / T, rng.standard_normal(), rng.standard_normal(T), K)
-        for T, K in ((1, 5), (5, 1), (7, 20), (int(rng.integers(2, 9)), int(rng.integers(2, 9))))]
+        _recursive_case("tanh", rng.standard_normal(T) / T, rng.standard_normal(), rng.standard_normal(T), J)
+        for T, J in ((1, 5), (5, 1), (7, 20), (int(rng.integers(2, 9)), int(rng.integers(2, 9))))]
 
 
 def produce_recursive_forecast(fn, case):
-    """The record of ``fn(model, window, K)`` and how many times it called the model."""
+    """The record of ``fn(model, window, J)`` and how many times it called the model."""
     model = _model(case["kind"], case["coefficients"].copy(), case["intercept"])
     calls = []
 
@@ -381,7 +381,7 @@ def produce_recursive_forecast(fn, case):
         calls.append(None)
         return model(window)
 
-    record = call(fn, case, lambda window, K, **_: (counted, window, K))
+    record = call(fn, case, lambda window, J, **_: (counted, window, J))
     record["calls"] = len(calls)
     return record
 
@@ -390,7 +390,7 @@ produce_recursive_line = produce_recursive_ar = produce_recursive_forecast
 
 
 def judge_recursive_forecast(case, record, reference):
-    K, T = case["K"], len(case["window"])
+    J, T = case["J"], len(case["window"])
     error = record.get("error") if isinstance(record, dict) else None
     if isinstance(error, dict) and str(error.get("message", "")).endswith(f"got shape ({T + 1},)"):
         raise AssertionError(f"recursive_forecast raised {error.get('type')}: {error.get('message')}: your window "
@@ -398,20 +398,20 @@ def judge_recursive_forecast(case, record, reference):
     got = _array(returned(record, "recursive_forecast", hint="work on a copy of the window"), "the forecast")
     want = _array(returned(reference, "the reference"), "the reference")
     if got.shape != want.shape:
-        raise AssertionError(f"expected the {K} forecasts as an array of shape {want.shape}, got shape {got.shape}")
+        raise AssertionError(f"expected the {J} forecasts as an array of shape {want.shape}, got shape {got.shape}")
     if not _agree(got, want):
         model = _model(case["kind"], case["coefficients"], case["intercept"])
-        cause = DIAGNOSES.recursive_cause(model, case["window"], K, got, want) if DIAGNOSES else None
+        cause = DIAGNOSES.recursive_cause(model, case["window"], J, got, want) if DIAGNOSES else None
         if cause:
             raise AssertionError(f"expected {np.round(want, 4)}, got {np.round(got, 4)}: {cause}"[:600])
-        k = next(j for j in range(K) if not _agree(got[j], want[j]))
-        raise AssertionError(f"step {k}: expected {want[k]:.4f} from the window of the last T = {T} values (observed "
-                             f"and predicted, oldest first), got {got[k]:.4f}")
+        j = next(i for i in range(J) if not _agree(got[i], want[i]))
+        raise AssertionError(f"step {j}: expected {want[j]:.4f} from the window of the last T = {T} values (observed "
+                             f"and predicted, oldest first), got {got[j]:.4f}")
     calls = record.get("calls")
     if type(calls) is not int:
         raise Unreadable("recursive_forecast: unreadable record (the number of the model's calls)")
-    if calls != K:
-        raise AssertionError(f"the forecasts are right, but the model was called {calls} times for K = {K} steps: "
+    if calls != J:
+        raise AssertionError(f"the forecasts are right, but the model was called {calls} times for J = {J} steps: "
                              "call it exactly once per step")
 
 

@@ -8,7 +8,7 @@ returns a sentence naming the mistake, or None when no mistake predicts those nu
 mistake, recomputed here, gives the student's numbers and not the right ones. This module is loaded by path under
 another name, so it imports nothing from the checker: what it needs comes in as arguments.
 
-Symbols as in the notebook: L length of the series, T input window, K horizon, N windows, m seasonal period.
+Symbols as in the notebook: L length of the series, T input window, J horizon, N windows, m seasonal period.
 """
 
 from __future__ import annotations
@@ -25,25 +25,25 @@ def _matches(a, b) -> bool:
 
 # ------------------------------------------------------------------------------------ Part 1: split_scale_window
 
-def _split_numpy(series, n_train, T, K, whole=False, ddof=0, target_shift=0, scale=True):
+def _split_numpy(series, n_train, T, J, whole=False, ddof=0, target_shift=0, scale=True):
     """split_scale_window in numpy; the keywords switch on a mistake: statistics of the whole series (``whole``),
     the sample std (``ddof``), targets ``target_shift`` steps late, windows of the raw series (``scale=False``)."""
     part = series if whole else series[:n_train]
     mean, std = float(part.mean()), float(part.std(ddof=ddof))
     z = (series - mean) / std if scale else series
-    starts = np.arange(n_train - T - K + 1)  # training windows: their targets end at most at z[n_train - 1]
-    origins = np.arange(n_train, len(series) - K + 1)
+    starts = np.arange(n_train - T - J + 1)  # training windows: their targets end at most at z[n_train - 1]
+    origins = np.arange(n_train, len(series) - J + 1)
     return (z[starts[None, :] + np.arange(T)[:, None]],  # (T, N_train)
-            z[starts[:, None] + T + target_shift + np.arange(K)[None, :]],  # (N_train, K)
+            z[starts[:, None] + T + target_shift + np.arange(J)[None, :]],  # (N_train, J)
             z[origins[None, :] + np.arange(-T, 0)[:, None]],  # (T, N_test)
-            z[origins[:, None] + np.arange(K)[None, :]],  # (N_test, K)
+            z[origins[:, None] + np.arange(J)[None, :]],  # (N_test, J)
             mean, std)
 
 
 def raw_windows_cause(case, got: dict, names: tuple[str, ...], outputs: tuple[str, ...]) -> str | None:
     """Whether the windows ``names`` (of ``outputs``, split_scale_window's results in order) hold the raw series.
     ``got`` holds the student's outputs by name, as float arrays and floats."""
-    raw = _split_numpy(case["series"], case["n_train"], case["T"], case["K"], scale=False)
+    raw = _split_numpy(case["series"], case["n_train"], case["T"], case["J"], scale=False)
     if all(_matches(got[name], raw[outputs.index(name)]) for name in names):
         return ("your windows hold the raw series: standardise it first, z = (series - mean) / std, with the mean "
                 "and std of series[:n_train]")
@@ -52,7 +52,7 @@ def raw_windows_cause(case, got: dict, names: tuple[str, ...], outputs: tuple[st
 
 def late_targets_cause(case, y_train: np.ndarray) -> str | None:
     """Whether the training targets, in the series' units, start one step early, at the window's last input."""
-    late = _split_numpy(case["series"], case["n_train"], case["T"], case["K"], scale=False, target_shift=-1)
+    late = _split_numpy(case["series"], case["n_train"], case["T"], case["J"], scale=False, target_shift=-1)
     if _matches(y_train, late[1]):
         return ("the targets of window i should start at z[i + T], right after its inputs; yours start at "
                 "z[i + T - 1], the window's last input")
@@ -76,21 +76,21 @@ def sample_std_cause(case, std: float) -> str | None:
 
 # ------------------------------------------------------------------------------------ Part 2: seasonal_naive
 
-def _seasonal_numpy(history, K, m, shift=0):
+def _seasonal_numpy(history, J, m, shift=0):
     """forecast[j] = history[n - m + (j % m) - shift]; ``shift=1`` is the season one step too early."""
     n = len(history)
-    return history[n - m + np.arange(K) % m - shift]
+    return history[n - m + np.arange(J) % m - shift]
 
 
 def seasonal_cause(case, got: np.ndarray) -> str | None:
     """Why a forecast of the right shape has other values: the naive forecast, the season one step early, or the
     first season repeated."""
-    history, K, m = case["history"], case["K"], case["m"]
-    if m > 1 and _matches(got, np.full(K, history[-1])):
+    history, J, m = case["history"], case["J"], case["m"]
+    if m > 1 and _matches(got, np.full(J, history[-1])):
         return f"that is the naive forecast (m = 1), the last value repeated; repeat the last m = {m} values instead"
-    if len(history) > m and _matches(got, _seasonal_numpy(history, K, m, shift=1)):
+    if len(history) > m and _matches(got, _seasonal_numpy(history, J, m, shift=1)):
         return f"off by one, the last season is history[-{m}:]"
-    if len(history) > m and _matches(got, history[np.arange(K) % m]):
+    if len(history) > m and _matches(got, history[np.arange(J) % m]):
         return f"that repeats the first season, history[:{m}]; repeat the last one, history[-{m}:]"
     return None
 
@@ -136,11 +136,11 @@ def mase_parts(case) -> str:
 
 # ------------------------------------------------------------------------------------ Part 4: recursive_forecast
 
-def _recursive_numpy(next_value, window, K, feed_back=True, front=False):
+def _recursive_numpy(next_value, window, J, feed_back=True, front=False):
     """recursive_forecast in numpy; the keywords switch on a mistake: predictions never fed back, or put in at the
     front of the window (dropping its newest value)."""
     current, predictions = np.array(window), []
-    for _ in range(K):
+    for _ in range(J):
         predictions.append(next_value(current))
         if feed_back:
             current = (np.concatenate([[predictions[-1]], current[:-1]]) if front
@@ -148,7 +148,7 @@ def _recursive_numpy(next_value, window, K, feed_back=True, front=False):
     return np.array(predictions)
 
 
-def recursive_cause(next_value, window, K, got: np.ndarray, want: np.ndarray) -> str | None:
+def recursive_cause(next_value, window, J, got: np.ndarray, want: np.ndarray) -> str | None:
     """Why forecasts of the right shape differ: predictions not fed back, or the window slid the wrong way.
     ``next_value`` is the case's one-step model (the checker builds it, as the notebook's ar_model)."""
     hypotheses = [
@@ -157,7 +157,7 @@ def recursive_cause(next_value, window, K, got: np.ndarray, want: np.ndarray) ->
                           "prediction appended at the END"),
     ]
     for change, cause in hypotheses:
-        predicted = _recursive_numpy(next_value, window, K, **change)
+        predicted = _recursive_numpy(next_value, window, J, **change)
         if _matches(got, predicted) and not _matches(predicted, want):
             return cause
     return None

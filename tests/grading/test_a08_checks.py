@@ -32,16 +32,16 @@ def _differs(a, b):
 def test_every_window_mistake_changes_the_windows_in_every_case(checks, diagnoses, mistake):
     for name in ("windows_hand", "windows_leakage", "windows_test_origins"):
         for case in _cases(checks, name):
-            args = (case["series"], case["n_train"], case["T"], case["K"])
+            args = (case["series"], case["n_train"], case["T"], case["J"])
             right, wrong = diagnoses._split_numpy(*args), diagnoses._split_numpy(*args, **mistake)
             assert any(_differs(r, w) for r, w in zip(right, wrong)), (name, mistake, args[1:])
 
 
 def test_every_windows_check_has_a_horizon_above_one_first(checks):
-    """With K = 1 a window per origin before n_train is right: the first case of every check has K > 1."""
+    """With J = 1 a window per origin before n_train is right: the first case of every check has J > 1."""
     for name in ("windows_hand", "windows_leakage", "windows_test_origins"):
         for seed in SEEDS:
-            assert getattr(checks, f"cases_{name}")(np.random.default_rng(0 if seed is None else seed))[0]["K"] > 1
+            assert getattr(checks, f"cases_{name}")(np.random.default_rng(0 if seed is None else seed))[0]["J"] > 1
 
 
 def test_the_leakage_cases_change_the_future_only(checks):
@@ -53,12 +53,12 @@ def test_the_leakage_cases_change_the_future_only(checks):
 
 def test_the_seasonal_naive_cases_tell_the_mistakes_apart(checks, diagnoses):
     cases = list(_cases(checks, "seasonal_naive"))
-    assert all(any(c["K"] > c["m"] > 1 for c in cases[i:i + 8]) for i in range(0, len(cases), 8))
+    assert all(any(c["J"] > c["m"] > 1 for c in cases[i:i + 8]) for i in range(0, len(cases), 8))
     for case in cases[:3]:  # the visible ones: the naive, off-by-one and first-season forecasts all differ
-        h, K, m = case["history"], case["K"], case["m"]
-        right = diagnoses._seasonal_numpy(h, K, m)
+        h, J, m = case["history"], case["J"], case["m"]
+        right = diagnoses._seasonal_numpy(h, J, m)
         if m > 1:
-            assert _differs(right, np.full(K, h[-1])) and _differs(right, diagnoses._seasonal_numpy(h, K, m, shift=1))
+            assert _differs(right, np.full(J, h[-1])) and _differs(right, diagnoses._seasonal_numpy(h, J, m, shift=1))
 
 
 @pytest.mark.parametrize("mistake", [dict(lag=1), dict(squared=True), dict(over_n=True), dict(scale_from_test=True)])
@@ -72,10 +72,10 @@ def test_every_mase_mistake_changes_the_first_cases(checks, diagnoses, mistake):
 def test_every_recursive_mistake_changes_the_forecasts(checks, diagnoses, mistake):
     def forecast(case, **change):
         model = checks._model(case["kind"], case["coefficients"], case["intercept"])
-        return diagnoses._recursive_numpy(model, case["window"], case["K"], **change)
+        return diagnoses._recursive_numpy(model, case["window"], case["J"], **change)
 
     for name in ("recursive_line", "recursive_ar"):
-        cases = [c for c in _cases(checks, name) if c["K"] > 1 and len(c["window"]) > 1]
+        cases = [c for c in _cases(checks, name) if c["J"] > 1 and len(c["window"]) > 1]
         assert all(_differs(forecast(c), forecast(c, **mistake)) for c in cases)
 
 
@@ -88,12 +88,12 @@ def test_a_model_called_too_often_or_a_tensor_fails_with_its_own_message(checks,
 
     check = solution["check"]
 
-    def one_call_too_many(next_value, window, K):
-        forecast = solution["recursive_forecast"](next_value, window, K)
+    def one_call_too_many(next_value, window, J):
+        forecast = solution["recursive_forecast"](next_value, window, J)
         next_value(window)
         return forecast
 
-    with pytest.raises(AssertionError, match="the model was called 5 times for K = 4 steps"):
+    with pytest.raises(AssertionError, match="the model was called 5 times for J = 4 steps"):
         check("recursive_line", one_call_too_many)
     with pytest.raises(AssertionError, match=r"should be a numpy array, got <torch\.Tensor>"):
         check("recursive_line", lambda *args: torch.from_numpy(solution["recursive_forecast"](*args)))
@@ -102,8 +102,8 @@ def test_a_model_called_too_often_or_a_tensor_fails_with_its_own_message(checks,
 
 
 def test_what_a_function_writes_into_its_inputs_is_reported_and_not_judged_from(checks, solution):
-    def scribbles(series, n_train, T, K):
-        out = solution["split_scale_window"](series, n_train, T, K)
+    def scribbles(series, n_train, T, J):
+        out = solution["split_scale_window"](series, n_train, T, J)
         series[n_train:] = 0.0
         return out
 

@@ -14,15 +14,15 @@ MANUAL_POINTS = 4  # total points of the manually graded cells
 
 edit = functools.partial(harness.edit, "a08")  # edit(grade_id, (old, new), ...)
 
-WINDOWS = """starts = np.arange(n_train - T - K + 1)  # training windows: targets end at most at z[n_train - 1]
-    origins = np.arange(n_train, len(series) - K + 1)  # test origins
+WINDOWS = """starts = np.arange(n_train - T - J + 1)  # training windows: targets end at most at z[n_train - 1]
+    origins = np.arange(n_train, len(series) - J + 1)  # test origins
     x_train = z[starts[None, :] + np.arange(T)[:, None]]  # (T, N_train)
-    y_train = z[starts[:, None] + T + np.arange(K)[None, :]]  # (N_train, K)
+    y_train = z[starts[:, None] + T + np.arange(J)[None, :]]  # (N_train, J)
     x_test = z[origins[None, :] + np.arange(-T, 0)[:, None]]  # (T, N_test)
-    y_test = z[origins[:, None] + np.arange(K)[None, :]]  # (N_test, K)
+    y_test = z[origins[:, None] + np.arange(J)[None, :]]  # (N_test, J)
     return x_train, y_train, x_test, y_test, mean, std"""
 SEASONAL_SCALE = "scale = np.mean(np.abs(y_train[m:] - y_train[:-m]))"
-SLIDE = "current = np.append(current[1:], predictions[k])  # drop the oldest, append the newest"
+SLIDE = "current = np.append(current[1:], predictions[j])  # drop the oldest, append the newest"
 
 # Realistic wrong submissions: each maps grade_id of an autograded answer cell -> the solution's answer with one
 # small edit. All other answer cells keep the correct solution, so each mutant has ONE realistic mistake.
@@ -33,27 +33,27 @@ WRONG = {
         "mean, std = float(series.mean()), float(series.std())")),
     # Off by one: each window's targets start at its own last input.
     "windows: targets start one step early": edit("split-scale-window", (
-        "z[starts[:, None] + T + np.arange(K)[None, :]]", "z[starts[:, None] + T - 1 + np.arange(K)[None, :]]")),
+        "z[starts[:, None] + T + np.arange(J)[None, :]]", "z[starts[:, None] + T - 1 + np.arange(J)[None, :]]")),
     # Windows cut from the whole series, then split by origin: the last training targets lie in the test part.
     "windows: windowed before splitting": edit("split-scale-window", (
         WINDOWS,
         "xs, ys, origins = [], [], []\n"
-        "    for i in range(len(z) - T - K + 1):\n"
+        "    for i in range(len(z) - T - J + 1):\n"
         "        xs.append(z[i:i + T])\n"
-        "        ys.append(z[i + T:i + T + K])\n"
+        "        ys.append(z[i + T:i + T + J])\n"
         "        origins.append(i + T)\n"
         "    xs, ys, origins = np.array(xs), np.array(ys), np.array(origins)\n"
         "    train = origins < n_train\n"
         "    return xs[train].T, ys[train], xs[~train].T, ys[~train], mean, std")),
     # The test windows' inputs kept inside the test part: the first T test origins are lost.
     "windows: test inputs kept inside the test part": edit("split-scale-window", (
-        "origins = np.arange(n_train, len(series) - K + 1)", "origins = np.arange(n_train + T, len(series) - K + 1)")),
+        "origins = np.arange(n_train, len(series) - J + 1)", "origins = np.arange(n_train + T, len(series) - J + 1)")),
     "seasonal naive: the last value repeated": edit("seasonal-naive", (
-        "last_season = history[len(history) - m:]  # (m,)\n    return last_season[np.arange(K) % m]",
-        "return np.full(K, history[-1])")),
-    # The last season sliced to K values: right for K <= m, too short for K > m.
-    "seasonal naive: the season not repeated when K > m": edit("seasonal-naive", (
-        "return last_season[np.arange(K) % m]", "return last_season[:K]")),
+        "last_season = history[len(history) - m:]  # (m,)\n    return last_season[np.arange(J) % m]",
+        "return np.full(J, history[-1])")),
+    # The last season sliced to J values: right for J <= m, too short for J > m.
+    "seasonal naive: the season not repeated when J > m": edit("seasonal-naive", (
+        "return last_season[np.arange(J) % m]", "return last_season[:J]")),
     # The wrong naive in the denominator: one step back instead of one season.
     "mase: scaled by the one-step naive": edit("mase", (SEASONAL_SCALE, "scale = np.mean(np.abs(np.diff(y_train)))")),
     # The scale computed on the held-out values instead of the training series.
@@ -65,12 +65,12 @@ WRONG = {
     "recursive: predictions not fed back": edit("recursive-forecast", ("        " + SLIDE + "\n", "")),
     # The prediction goes in at the front and the newest value is dropped.
     "recursive: window slid the wrong way": edit("recursive-forecast", (
-        SLIDE, "current = np.concatenate([[predictions[k]], current[:-1]])")),
+        SLIDE, "current = np.concatenate([[predictions[j]], current[:-1]])")),
     # Correct forecasts, but the caller's window is overwritten in place.
     "recursive: caller's window modified": edit(
         "recursive-forecast",
         ("current = np.array(window, dtype=float)  # a copy: the caller's array stays as it was", "current = window"),
-        (SLIDE, "current[:-1] = current[1:]\n        current[-1] = predictions[k]")),
+        (SLIDE, "current[:-1] = current[1:]\n        current[-1] = predictions[j]")),
     # Issue 18: more mistakes students make, each named by its cause.
     "windows: sample std (ddof=1)": edit("split-scale-window", (
         "float(series[:n_train].std())", "float(series[:n_train].std(ddof=1))")),
@@ -86,14 +86,14 @@ WRONG = {
         SEASONAL_SCALE, "scale = np.sum(np.abs(y_train[m:] - y_train[:-m])) / len(y_train)")),
     # The prediction appended but the oldest value never dropped: the model gets T + 1 values at the second step.
     "recursive: window grows": edit("recursive-forecast", (
-        SLIDE, "current = np.append(current, predictions[k])")),
+        SLIDE, "current = np.append(current, predictions[j])")),
 }
 
 # A correct solution written differently, for EVERY answer cell, which must score full marks.
 ALTERNATIVE = {
     # Loops over windows with lists, batch-first arrays transposed at the end, statistics by hand.
     "split-scale-window": '''
-def split_scale_window(series, n_train, T, K):
+def split_scale_window(series, n_train, T, J):
     values = [float(v) for v in series]
     train = values[:n_train]
     mean = sum(train) / len(train)
@@ -101,21 +101,21 @@ def split_scale_window(series, n_train, T, K):
     z = [(v - mean) / std for v in values]
     x_train, y_train, x_test, y_test = [], [], [], []
     i = 0
-    while i + T + K <= n_train:
+    while i + T + J <= n_train:
         x_train.append(z[i:i + T])
-        y_train.append(z[i + T:i + T + K])
+        y_train.append(z[i + T:i + T + J])
         i += 1
-    for o in range(n_train, len(z) - K + 1):
+    for o in range(n_train, len(z) - J + 1):
         x_test.append(z[o - T:o])
-        y_test.append(z[o:o + K])
-    return (np.array(x_train).reshape(-1, T).T, np.array(y_train).reshape(-1, K),
-            np.array(x_test).reshape(-1, T).T, np.array(y_test).reshape(-1, K), mean, std)
+        y_test.append(z[o:o + J])
+    return (np.array(x_train).reshape(-1, T).T, np.array(y_train).reshape(-1, J),
+            np.array(x_test).reshape(-1, T).T, np.array(y_test).reshape(-1, J), mean, std)
 ''',
-    # np.tile of the last season, cut to K.
+    # np.tile of the last season, cut to J.
     "seasonal-naive": '''
-def seasonal_naive(history, K, m):
+def seasonal_naive(history, J, m):
     season = np.asarray(history, dtype=float)[-m:]
-    return np.tile(season, K // m + 1)[:K]
+    return np.tile(season, J // m + 1)[:J]
 ''',
     # A loop for the scale, flatten for the error.
     "mase": '''
@@ -126,10 +126,10 @@ def mase(y_true, y_pred, y_train, m):
 ''',
     # A list that grows; the model always reads its last T entries.
     "recursive-forecast": '''
-def recursive_forecast(next_value, window, K):
+def recursive_forecast(next_value, window, J):
     T = len(window)
     values = list(np.asarray(window, dtype=float))
-    for _ in range(K):
+    for _ in range(J):
         values.append(next_value(np.array(values[-T:])))
     return np.array(values[T:])
 ''',
@@ -139,7 +139,7 @@ def recursive_forecast(next_value, window, K):
 # The windows' values are judged in the series' units (z * std + mean with the returned mean and std), so a scaling
 # mistake costs the leakage cell alone, and a wrong window the cells that read it.
 WHOLE_SERIES = "those of the whole series, test part included"
-BEYOND_TRAINING = "a training window's K targets must all lie in series[:n_train]"
+BEYOND_TRAINING = "a training window's J targets must all lie in series[:n_train]"
 TIME_MAJOR = "it is transposed; the inputs are time-major, (T, N)"
 FAILURES = {
     "windows: scaling fitted on the whole series": {"test-windows-leakage": WHOLE_SERIES},
@@ -149,8 +149,8 @@ FAILURES = {
     "windows: test inputs kept inside the test part": {
         "test-windows-test-origins": "the first test origin is n_train = 96 itself"},
     "seasonal naive: the last value repeated": {"test-seasonal-naive": "that is the naive forecast (m = 1)"},
-    "seasonal naive: the season not repeated when K > m": {
-        "test-seasonal-naive": "repeat the last season of 3 values until there are K = 5"},
+    "seasonal naive: the season not repeated when J > m": {
+        "test-seasonal-naive": "repeat the last season of 3 values until there are J = 5"},
     "mase: scaled by the one-step naive": {
         cell: "scaled by the one-step naive forecast (lag 1)" for cell in ("test-mase-hand", "test-mase-scale")},
     "mase: scale from the test values": {
