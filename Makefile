@@ -9,13 +9,15 @@ export PATH := $(BIN):$(PATH)
 # on two cores (numpy's OpenBLAS slows down 100x when oversubscribed).
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
+include mk/numerics.mk
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv book test lab formgrader bench pretrain clean distclean lock
+.PHONY: help venv book execute test lab formgrader bench pretrain clean distclean lock
 
 help:
 	@echo "make book        build the website into _build/html from the committed outputs (EXECUTE=1 re-runs them)"
 	@echo "make test        run the whole test suite (unit, notebooks, book build)"
+	@echo "make execute NB=book/<chapter>.ipynb  re-execute one notebook in place (portable numerics)"
 	@echo "make lab         open JupyterLab with the student assignment tools (as root: adds --allow-root)"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make formgrader  JupyterLab on nbgrader's formgrader (instructors)"
@@ -51,6 +53,12 @@ else
 	  status=$$?; rm -f .config-execute.yml; exit $$status
 endif
 	@echo "The website is at $(CURDIR)/_build/html/index.html"
+
+# One notebook re-executed in place, with the numerics of mk/numerics.mk (README: the committed outputs).
+execute: venv
+	@test -n "$(NB)" || { echo "make execute: name the notebook, e.g. NB=book/ch01_recurrent_neuron.ipynb" >&2; exit 2; }
+	cd "$(dir $(NB))" && $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=900 "$(notdir $(NB))"
 
 test: venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \

@@ -1,8 +1,12 @@
 """Fixtures shared by the whole test suite."""
 
-import numpy as np
-import pytest
-import torch
+import numerics
+
+numerics.apply()  # before numpy and torch read them: the numbers of `make test` on any CPU
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 # One thread keeps float64 reductions in torch bit-for-bit repeatable and avoids oversubscribing 2 cores
 # when pytest-xdist runs two workers.
